@@ -19,7 +19,7 @@ struct Permissions {
 struct User {
   std::string Username;
   std::string Password;                      // plain text or a bcrypt hash ($2a$...)
-  std::shared_ptr<Permissions> Permissions;  // null: unrestricted
+  std::shared_ptr<server::Permissions> Permissions;  // null: unrestricted
   // Deep copy (Go: User.clone).
   User clone() const {
     User u = *this;

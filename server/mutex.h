@@ -108,20 +108,22 @@ class SCOPED_CAPABILITY WriteLock {
   RWMutex& mu_;
 };
 
-// Condition variable bound to a Mutex. Wait() must be called with mu held;
-// it is released while blocked and held again on return.
+// Condition variable used with a Mutex. Wait(mu) must be called with mu
+// held (always the same mu for one CondVar); it is released while blocked
+// and held again on return. The mutex is a parameter so that the analysis
+// can check the caller holds it.
 class CondVar {
  public:
-  explicit CondVar(Mutex* mu) : mu_(mu) {}
-  void Wait() REQUIRES(*mu_) {
-    std::unique_lock<std::mutex> l(mu_->native(), std::adopt_lock);
+  CondVar() = default;
+  void Wait(Mutex& mu) REQUIRES(mu) {
+    std::unique_lock<std::mutex> l(mu.native(), std::adopt_lock);
     cv_.wait(l);
     l.release();
   }
   // Returns false on timeout.
   template <class Clock, class Dur>
-  bool WaitUntil(const std::chrono::time_point<Clock, Dur>& deadline) REQUIRES(*mu_) {
-    std::unique_lock<std::mutex> l(mu_->native(), std::adopt_lock);
+  bool WaitUntil(Mutex& mu, const std::chrono::time_point<Clock, Dur>& deadline) REQUIRES(mu) {
+    std::unique_lock<std::mutex> l(mu.native(), std::adopt_lock);
     bool ok = cv_.wait_until(l, deadline) == std::cv_status::no_timeout;
     l.release();
     return ok;
@@ -130,7 +132,6 @@ class CondVar {
   void SignalAll() { cv_.notify_all(); }
 
  private:
-  Mutex* const mu_;
   std::condition_variable cv_;
 };
 

@@ -1,0 +1,950 @@
+// Go: server/client.go (gnatsd v1.0.0)
+// Protocol handlers, message delivery and the connection's write path.
+#include "server/client.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "server/const.h"
+#include "server/server.h"
+#include "server/util.h"
+
+namespace gnatsd::server {
+
+using Clock = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------------------
+// CONNECT JSON
+
+bool unmarshalClientOpts(std::string_view js, clientOpts* opts) {
+  auto j = nlohmann::json::parse(js.begin(), js.end(), nullptr, false);
+  if (j.is_discarded()) return false;
+  if (j.is_null()) return true;
+  if (!j.is_object()) return false;
+  // Go's encoding/json matches keys case-insensitively and leaves omitted
+  // (or null) fields untouched.
+  auto lower = [](std::string s) {
+    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  for (auto item = j.begin(); item != j.end(); ++item) {
+    std::string k = lower(item.key());
+    const auto& v = item.value();
+    if (v.is_null()) continue;
+    auto setBool = [&](bool* dst) {
+      if (!v.is_boolean()) return false;
+      *dst = v.get<bool>();
+      return true;
+    };
+    auto setString = [&](std::string* dst) {
+      if (!v.is_string()) return false;
+      *dst = v.get<std::string>();
+      return true;
+    };
+    bool ok = true;
+    if (k == "verbose") ok = setBool(&opts->Verbose);
+    else if (k == "pedantic") ok = setBool(&opts->Pedantic);
+    else if (k == "ssl_required") ok = setBool(&opts->SslRequired);
+    else if (k == "auth_token") ok = setString(&opts->Authorization);
+    else if (k == "user") ok = setString(&opts->Username);
+    else if (k == "pass") ok = setString(&opts->Password);
+    else if (k == "name") ok = setString(&opts->Name);
+    else if (k == "lang") ok = setString(&opts->Lang);
+    else if (k == "version") ok = setString(&opts->Version);
+    else if (k == "protocol") {
+      if (v.is_number_integer() && v.get<int64_t>() >= INT32_MIN && v.get<int64_t>() <= INT32_MAX) {
+        opts->Protocol = static_cast<int>(v.get<int64_t>());
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// construction, logging
+
+client::client(Server* srv, Fd nc, ClientType typ)
+    : srv_(srv), typ_(typ), start_(std::chrono::system_clock::now()), nc_(std::move(nc)) {
+  if (srv_) {
+    auto opts = srv_->getOpts();
+    mpay_ = opts->MaxPayload;
+    maxPending_ = opts->MaxPending > 0 ? opts->MaxPending : MAX_PENDING_SIZE;
+    writeDeadline_ = opts->WriteDeadline.count() > 0 ? opts->WriteDeadline
+                                                     : std::chrono::nanoseconds(DEFAULT_FLUSH_DEADLINE);
+  } else {
+    mpay_ = MAX_PAYLOAD_SIZE;
+    maxPending_ = MAX_PENDING_SIZE;
+    writeDeadline_ = DEFAULT_FLUSH_DEADLINE;
+  }
+  msgh_.reserve(512);
+}
+
+client::~client() = default;
+
+void client::initClient() {
+  if (srv_) {
+    cid_ = srv_->nextCID();
+    debug_ = srv_->debugEnabled();
+    trace_ = srv_->traceEnabled();
+  }
+  std::string conn = "-";
+  std::string ip;
+  int port = 0;
+  if (nc_.valid() && PeerAddr(nc_.get(), &ip, &port)) conn = ip + ":" + std::to_string(port);
+  ncs_ = conn + (typ_ == CLIENT ? " - cid:" : " - rid:") + std::to_string(cid_);
+  MutexLock l(mu_);
+  last_ = start_;
+}
+
+namespace {
+std::string vformat(const char* fmt, va_list ap) {
+  va_list ap2;
+  va_copy(ap2, ap);
+  int n = std::vsnprintf(nullptr, 0, fmt, ap);
+  std::string out(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  if (n > 0) std::vsnprintf(out.data(), out.size() + 1, fmt, ap2);
+  va_end(ap2);
+  return out;
+}
+}  // namespace
+
+#define GNATSD_CLIENT_LOG(level, enabled)                              \
+  void client::level(const char* fmt, ...) {                           \
+    if (!srv_ || !(enabled)) return;                                   \
+    va_list ap;                                                        \
+    va_start(ap, fmt);                                                 \
+    std::string msg = vformat(fmt, ap);                                \
+    va_end(ap);                                                        \
+    srv_->level("%s - %s", ncs_.c_str(), msg.c_str());                 \
+  }
+GNATSD_CLIENT_LOG(Errorf, true)
+GNATSD_CLIENT_LOG(Noticef, true)
+GNATSD_CLIENT_LOG(Debugf, srv_->debugEnabled())
+GNATSD_CLIENT_LOG(Tracef, srv_->traceEnabled())
+#undef GNATSD_CLIENT_LOG
+
+void client::traceOp(const char* dir, std::string_view op, std::string_view arg) {
+  // gnatsd prints the op and its argument as a Go slice: "->> [PUB foo 2]".
+  std::string s = "[";
+  s.append(op);
+  if (!arg.empty() || op.empty()) {
+    if (!op.empty()) s += ' ';
+    s.append(arg);
+  }
+  s += ']';
+  Tracef("%s %s", dir, s.c_str());
+}
+
+bool client::isClosed() {
+  MutexLock l(mu_);
+  return closed_;
+}
+
+clientOpts client::GetOpts() {
+  MutexLock l(mu_);
+  return opts_;
+}
+
+size_t client::numSubs() {
+  MutexLock l(mu_);
+  return subs_.size();
+}
+
+int64_t client::pendingBytes() {
+  MutexLock l(mu_);
+  return pendingLocked();
+}
+
+bool client::isAuthTimerSet() {
+  MutexLock l(mu_);
+  return atmr_ != 0;
+}
+
+// ---------------------------------------------------------------------------
+// the read loop
+
+void client::readLoop() {
+  std::vector<char> b(startBufSize);
+  for (;;) {
+    ssize_t n = ::recv(nc_.get(), b.data(), b.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      closeConnection();
+      break;
+    }
+    auto last = std::chrono::system_clock::now();
+    cache_.inMsgs = 0;
+    cache_.inBytes = 0;
+    cache_.subs = 0;
+    ++batch_;
+    if (Error err = parse(std::string_view(b.data(), static_cast<size_t>(n)))) {
+      // Handlers that already answered and closed return these.
+      if (!(err == ErrMaxPayload) && !(err == ErrAuthorization) && !(err == ErrMaxControlLine)) {
+        Errorf("Error reading from client: %s", err.str().c_str());
+        sendErr("Parser Error");
+        closeConnection();
+      }
+      flushClients();
+      break;
+    }
+    inMsgs.fetch_add(cache_.inMsgs, std::memory_order_relaxed);
+    inBytes.fetch_add(cache_.inBytes, std::memory_order_relaxed);
+    srv_->serverStats().inMsgs.fetch_add(cache_.inMsgs, std::memory_order_relaxed);
+    srv_->serverStats().inBytes.fetch_add(cache_.inBytes, std::memory_order_relaxed);
+    flushClients();
+    {
+      MutexLock l(mu_);
+      if (closed_) break;
+      if (cache_.inMsgs > 0 || cache_.subs > 0) last_ = last;
+    }
+    // Grow when a read filled the buffer, shrink when it was mostly empty.
+    if (static_cast<size_t>(n) == b.size() && b.size() < maxBufSize) {
+      b.assign(b.size() * 2, 0);
+    } else if (static_cast<size_t>(n) < b.size() / 2 && b.size() > minBufSize) {
+      b.assign(b.size() / 2, 0);
+      b.shrink_to_fit();
+    }
+  }
+  finishConnection();
+}
+
+void client::finishConnection() {
+  closeConnection();
+  // The socket may be closed only when no other thread can still be writing
+  // to it: a flusher on another reader thread, or our writer thread.
+  {
+    MutexLock l(mu_);
+    writeCv_.SignalAll();
+    while (flushing_ || writerRunning_) writeCv_.Wait(mu_);
+    front_.clear();
+    back_.clear();
+  }
+  nc_.Close();
+  pcd_.clear();
+  cache_.results.clear();
+}
+
+// ---------------------------------------------------------------------------
+// protocol handlers
+
+Error client::processInfo(std::string_view arg) {
+  // A client's INFO is only checked for well-formed JSON; routes use it.
+  auto j = nlohmann::json::parse(arg.begin(), arg.end(), nullptr, false);
+  if (j.is_discarded() || !(j.is_object() || j.is_null())) {
+    return Error::New("invalid INFO JSON: " + std::string(arg));
+  }
+  return Error();
+}
+
+void client::processErr(std::string_view arg) {
+  std::string s(arg);
+  if (typ_ == CLIENT) {
+    Errorf("Client Error %s", s.c_str());
+  } else {
+    Errorf("Route Error %s", s.c_str());
+  }
+  closeConnection();
+}
+
+Error client::processConnect(std::string_view arg) {
+  traceInOp("CONNECT", arg);
+  MutexLock l(mu_);
+  // When the auth timer has already fired, its callback answers and closes
+  // the connection; wait for that instead of racing it.
+  if (!clearAuthTimer()) {
+    while (!closed_) writeCv_.Wait(mu_);
+    return Error();
+  }
+  last_ = std::chrono::system_clock::now();
+  if (!unmarshalClientOpts(arg, &opts_)) {
+    return Error::New("invalid CONNECT JSON: " + std::string(arg));
+  }
+  connectReceived_ = true;
+  verbose_ = opts_.Verbose;
+  pedantic_ = opts_.Pedantic;
+  int proto = opts_.Protocol;
+  bool verbose = opts_.Verbose;
+  std::string lang = opts_.Lang;
+  l.Unlock();
+
+  if (srv_) {
+    if (!srv_->checkAuthorization(*this)) {
+      authViolation();
+      return ErrAuthorization;
+    }
+  }
+  if (typ_ == CLIENT && (proto < ClientProtoZero || proto > ClientProtoInfo)) {
+    sendErr(ErrBadClientProtocol.text());
+    closeConnection();
+    return ErrBadClientProtocol;
+  } else if (typ_ == ROUTER && !lang.empty()) {
+    sendErr(ErrClientConnectedToRoutePort.text());
+    closeConnection();
+    return ErrClientConnectedToRoutePort;
+  }
+  if (verbose) sendOK();
+  return Error();
+}
+
+void client::authTimeout() {
+  sendErr(ErrAuthTimeout.text());
+  Debugf("Authorization Timeout");
+  closeConnection();
+}
+
+void client::authViolation() {
+  bool usersConfigured = srv_ && srv_->getOpts()->Users != nullptr;
+  if (usersConfigured) {
+    std::string user = GetOpts().Username;
+    Errorf("%s - User %s", ErrAuthorization.str().c_str(), quoteGo(user).c_str());
+  } else {
+    Errorf("%s", ErrAuthorization.str().c_str());
+  }
+  sendErr("Authorization Violation");
+  closeConnection();
+}
+
+void client::maxConnExceeded() {
+  Errorf("%s", ErrTooManyConnections.str().c_str());
+  sendErr(ErrTooManyConnections.text());
+  closeConnection();
+}
+
+void client::maxPayloadViolation(int sz, int64_t max) {
+  Errorf("%s: %d vs %lld", ErrMaxPayload.str().c_str(), sz, static_cast<long long>(max));
+  sendErr("Maximum Payload Violation");
+  closeConnection();
+}
+
+void client::maxControlLineViolation() {
+  sendErr("Maximum Control Line Exceeded");
+  closeConnection();
+}
+
+void client::sendErr(std::string_view err) {
+  MutexLock l(mu_);
+  traceOutOp("-ERR", err);
+  std::string line = "-ERR '";
+  line.append(err).append("'\r\n");
+  sendProto(line, true);
+}
+
+void client::sendOK() {
+  {
+    MutexLock l(mu_);
+    traceOutOp("OK", "");
+    // Flushed at the end of the read batch, with everything else.
+    sendProto("+OK\r\n", false);
+  }
+  addToPCD(this);
+}
+
+void client::sendInfo(std::string_view info) {
+  MutexLock l(mu_);
+  sendProto(info, true);
+}
+
+void client::processPing() {
+  traceInOp("PING", "");
+  MutexLock l(mu_);
+  if (closed_) return;
+  traceOutOp("PONG", "");
+  sendProto("PONG\r\n", true);
+  bool sendUpdateINFO = false;
+  if (!firstPongSent_) {
+    firstPongSent_ = true;
+    // An INFO that changed before the first PONG goes out right after it.
+    if (opts_.Protocol >= ClientProtoInfo && srv_ && infoUpdated_) sendUpdateINFO = true;
+    infoUpdated_ = false;
+  }
+  l.Unlock();
+  if (sendUpdateINFO) sendInfo(srv_->infoJSON());
+}
+
+void client::processPong() {
+  traceInOp("PONG", "");
+  MutexLock l(mu_);
+  pout_ = 0;
+}
+
+namespace {
+// Splits a control line on blanks into at most N views; returns the count
+// found, which may be N+1 to signal "too many".
+template <size_t N>
+size_t splitArgs(std::string_view arg, std::array<std::string_view, N + 1>& out) {
+  size_t n = 0;
+  size_t start = std::string_view::npos;
+  for (size_t i = 0; i < arg.size(); ++i) {
+    char b = arg[i];
+    if (b == ' ' || b == '\t' || b == '\r' || b == '\n') {
+      if (start != std::string_view::npos) {
+        if (n <= N) out[n] = arg.substr(start, i - start);
+        ++n;
+        start = std::string_view::npos;
+      }
+    } else if (start == std::string_view::npos) {
+      start = i;
+    }
+  }
+  if (start != std::string_view::npos) {
+    if (n <= N) out[n] = arg.substr(start);
+    ++n;
+  }
+  return n;
+}
+}  // namespace
+
+Error client::processMsgArgs(std::string_view arg) {
+  traceInOp("MSG", arg);
+  std::array<std::string_view, MAX_MSG_ARGS + 1> args;
+  size_t n = splitArgs<MAX_MSG_ARGS>(arg, args);
+  switch (n) {
+    case 3:
+      pa_.reply = {};
+      pa_.szb = args[2];
+      pa_.size = parseSize(args[2]);
+      break;
+    case 4:
+      pa_.reply = args[2];
+      pa_.szb = args[3];
+      pa_.size = parseSize(args[3]);
+      break;
+    default:
+      return Error::New("processMsgArgs Parse Error: '" + std::string(arg) + "'");
+  }
+  if (pa_.size < 0) return Error::New("processMsgArgs Bad or Missing Size: '" + std::string(arg) + "'");
+  pa_.subject = args[0];
+  pa_.sid = args[1];
+  return Error();
+}
+
+Error client::processPub(std::string_view arg) {
+  traceInOp("PUB", arg);
+  std::array<std::string_view, MAX_PUB_ARGS + 1> args;
+  size_t n = splitArgs<MAX_PUB_ARGS>(arg, args);
+  switch (n) {
+    case 2:
+      pa_.subject = args[0];
+      pa_.reply = {};
+      pa_.size = parseSize(args[1]);
+      pa_.szb = args[1];
+      break;
+    case 3:
+      pa_.subject = args[0];
+      pa_.reply = args[1];
+      pa_.size = parseSize(args[2]);
+      pa_.szb = args[2];
+      break;
+    default:
+      return Error::New("processPub Parse Error: '" + std::string(arg) + "'");
+  }
+  if (pa_.size < 0) return Error::New("processPub Bad or Missing Size: '" + std::string(arg) + "'");
+  int64_t maxPayload = mpay_.load(std::memory_order_relaxed);
+  if (maxPayload > 0 && pa_.size > maxPayload) {
+    maxPayloadViolation(pa_.size, maxPayload);
+    return ErrMaxPayload;
+  }
+  if (pedantic_ && !IsValidLiteralSubject(pa_.subject)) sendErr("Invalid Subject");
+  return Error();
+}
+
+Error client::processSub(std::string_view argo) {
+  traceInOp("SUB", argo);
+  cache_.subs += 1;
+  std::array<std::string_view, MAX_MSG_ARGS + 1> args;
+  size_t n = splitArgs<MAX_MSG_ARGS>(argo, args);
+  auto sub = std::make_shared<subscription>();
+  switch (n) {
+    case 2:
+      sub->subject = args[0];
+      sub->sid = args[1];
+      break;
+    case 3:
+      sub->subject = args[0];
+      sub->queue = args[1];
+      sub->sid = args[2];
+      break;
+    default:
+      return Error::New("processSub Parse Error: '" + std::string(argo) + "'");
+  }
+  Error err;
+  MutexLock l(mu_);
+  if (closed_) return Error();
+  if (!canSubscribe(sub->subject)) {
+    std::string user = opts_.Username;
+    l.Unlock();
+    sendErr("Permissions Violation for Subscription to " + quoteGo(sub->subject));
+    Errorf("Subscription Violation - User %s, Subject %s, SID %s", quoteGo(user).c_str(),
+           quoteGo(sub->subject).c_str(), sub->sid.c_str());
+    return Error();
+  }
+  // A repeated sid (possible from routes) keeps the first subscription.
+  if (subs_.find(sub->sid) == subs_.end()) {
+    sub->client = shared_from_this();
+    subs_.emplace(sub->sid, sub);
+    if (srv_) {
+      err = srv_->sublist().Insert(sub);
+      if (err) {
+        subs_.erase(sub->sid);
+        sub->client.reset();
+      }
+    }
+  }
+  l.Unlock();
+  if (err) {
+    sendErr("Invalid Subject");
+    return Error();
+  }
+  if (verbose_) sendOK();
+  return Error();
+}
+
+bool subjectIsSubsetMatch(std::string_view subject, std::string_view pattern) {
+  auto nextToken = [](std::string_view& s) {
+    size_t dot = s.find('.');
+    std::string_view t = s.substr(0, dot);
+    s = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
+    return t;
+  };
+  bool sDone = false, pDone = false;
+  for (;;) {
+    sDone = subject.empty();
+    pDone = pattern.empty();
+    if (sDone || pDone) break;
+    std::string_view st = nextToken(subject);
+    std::string_view pt = nextToken(pattern);
+    if (pt == ">") return true;  // covers this token and everything after
+    if (st == ">") return false;  // subject reaches further than a non-> pattern
+    if (pt == "*") continue;      // any single token, including a '*'
+    if (st != pt) return false;   // literal (or '*' under a literal) differs
+  }
+  return sDone && pDone;
+}
+
+bool client::canSubscribe(std::string_view subject) {
+  if (!perms_) return true;
+  // 1.0.0 matched the requested subject as if literal, so "foo.>" passed a
+  // "foo.*" permission; we require the subscription to be a subset of one of
+  // the allowed patterns (docs/DEVIATIONS.md).
+  for (const auto& p : perms_->sub) {
+    if (subjectIsSubsetMatch(subject, p)) return true;
+  }
+  return false;
+}
+
+void client::unsubscribe(const std::shared_ptr<subscription>& sub) {
+  MutexLock l(mu_);
+  if (sub->max > 0 && sub->nm < sub->max) {
+    Debugf("Deferring actual UNSUB(%s): %lld max, %lld received\n", sub->subject.c_str(),
+           static_cast<long long>(sub->max), static_cast<long long>(sub->nm));
+    return;
+  }
+  traceOp("<->", "DELSUB", sub->sid);
+  auto it = subs_.find(sub->sid);
+  if (it != subs_.end() && it->second == sub) subs_.erase(it);
+  l.Unlock();
+  if (srv_) srv_->sublist().Remove(sub);
+}
+
+Error client::processUnsub(std::string_view arg) {
+  traceInOp("UNSUB", arg);
+  std::array<std::string_view, MAX_MSG_ARGS + 1> args;
+  size_t n = splitArgs<MAX_MSG_ARGS>(arg, args);
+  std::string_view sid;
+  int max = -1;
+  switch (n) {
+    case 1:
+      sid = args[0];
+      break;
+    case 2:
+      sid = args[0];
+      max = parseSize(args[1]);
+      break;
+    default:
+      return Error::New("processUnsub Parse Error: '" + std::string(arg) + "'");
+  }
+  cache_.subs += 1;
+  std::shared_ptr<subscription> sub;
+  {
+    MutexLock l(mu_);
+    auto it = subs_.find(sid);
+    if (it != subs_.end()) {
+      sub = it->second;
+      sub->max = max > 0 ? max : 0;
+    }
+  }
+  if (sub) unsubscribe(sub);
+  if (verbose_) sendOK();
+  return Error();
+}
+
+// ---------------------------------------------------------------------------
+// delivery
+
+void client::addToPCD(client* cl) {
+  // Dedup per batch with a stamp on the target: several publishers may stamp
+  // the same target, which at worst adds it twice (a harmless extra flush).
+  uint64_t stamp = (cid_ << 24) ^ batch_;
+  {
+    MutexLock l(cl->mu_);
+    if (cl->pcdStamp_ == stamp && stamp != 0) return;
+    cl->pcdStamp_ = stamp;
+  }
+  pcd_.push_back(cl->shared_from_this());
+}
+
+void client::deliverMsg(const std::shared_ptr<subscription>& sub, std::string_view mh, std::string_view msg) {
+  client* cl = sub->client.get();
+  if (!cl) return;
+  MutexLock l(cl->mu_);
+  sub->nm++;
+  bool unsubAfter = false;
+  if (sub->max > 0) {
+    if (sub->nm == sub->max) {
+      Debugf("Auto-unsubscribe limit of %lld reached for sid '%s'\n", static_cast<long long>(sub->max),
+             sub->sid.c_str());
+      unsubAfter = true;
+    } else if (sub->nm > sub->max) {
+      Debugf("Auto-unsubscribe limit [%lld] exceeded\n", static_cast<long long>(sub->max));
+      l.Unlock();
+      cl->unsubscribe(sub);
+      return;
+    }
+  }
+  if (cl->closed_) return;
+  const int64_t msgSize = static_cast<int64_t>(msg.size()) - LEN_CR_LF;
+  if (!cl->queueOutbound(mh, msg)) {
+    // Past max_pending: cut it now rather than buffer without bound.
+    l.Unlock();
+    cl->slowConsumerClose("max_pending");
+    if (unsubAfter) cl->unsubscribe(sub);
+    return;
+  }
+  cl->outMsgs.fetch_add(1, std::memory_order_relaxed);
+  cl->outBytes.fetch_add(msgSize, std::memory_order_relaxed);
+  srv_->serverStats().outMsgs.fetch_add(1, std::memory_order_relaxed);
+  srv_->serverStats().outBytes.fetch_add(msgSize, std::memory_order_relaxed);
+  if (trace_) cl->traceOutOp(mh.substr(0, mh.size() - LEN_CR_LF), "");
+  l.Unlock();
+  addToPCD(cl);
+  if (unsubAfter) cl->unsubscribe(sub);
+}
+
+void client::processMsg(std::string_view msg) {
+  cache_.inMsgs += 1;
+  cache_.inBytes += static_cast<int64_t>(msg.size()) - LEN_CR_LF;
+  if (trace_) Tracef("->> MSG_PAYLOAD: [%.*s]", static_cast<int>(msg.size() - LEN_CR_LF), msg.data());
+
+  std::string_view subject = pa_.subject;
+  // _SYS. is reserved for the server itself.
+  if (subject.size() > 4 && subject.substr(0, 5) == "_SYS.") {
+    pubPermissionViolation(subject);
+    return;
+  }
+  if (perms_) {
+    auto it = perms_->pcache.find(subject);
+    if (it != perms_->pcache.end()) {
+      if (!it->second) {
+        pubPermissionViolation(subject);
+        return;
+      }
+    } else {
+      bool allowed = !perms_->pub.Match(subject)->psubs.empty();
+      if (perms_->pcache.size() >= maxPermCacheSize) {
+        // Keep the cache bounded (1.0.0 meant to, but pruned the wrong map).
+        size_t r = 0;
+        for (auto p = perms_->pcache.begin(); p != perms_->pcache.end() && r < pruneSize; ++r) {
+          p = perms_->pcache.erase(p);
+        }
+      }
+      perms_->pcache.emplace(std::string(subject), allowed);
+      if (!allowed) {
+        pubPermissionViolation(subject);
+        return;
+      }
+    }
+  }
+  if (verbose_) sendOK();
+  if (!srv_) return;
+
+  // Go: readCache. Valid while the sublist has not changed.
+  std::shared_ptr<const SublistResult> r;
+  uint64_t genid = srv_->sublist().GenID();
+  if (genid == cache_.genid) {
+    auto it = cache_.results.find(subject);
+    if (it != cache_.results.end()) r = it->second;
+  } else {
+    cache_.results.clear();
+    cache_.genid = genid;
+  }
+  if (!r) {
+    r = srv_->sublist().Match(subject);
+    if (cache_.results.size() >= maxResultCacheSize) {
+      size_t n = 0;
+      for (auto p = cache_.results.begin(); p != cache_.results.end() && n <= pruneSize; ++n) {
+        p = cache_.results.erase(p);
+      }
+    }
+    cache_.results.emplace(std::string(subject), r);
+  }
+  if (r->psubs.empty() && r->qsubs.empty()) return;
+  if (pedantic_ && !IsValidLiteralSubject(subject)) return;
+
+  msgh_.assign("MSG ");
+  msgh_.append(subject).push_back(' ');
+  const size_t si = msgh_.size();
+  auto header = [&](const subscription& sub) -> std::string_view {
+    msgh_.resize(si);
+    msgh_.append(sub.sid).push_back(' ');
+    if (!pa_.reply.empty()) msgh_.append(pa_.reply).push_back(' ');
+    msgh_.append(pa_.szb).append("\r\n");
+    return msgh_;
+  };
+  for (const auto& sub : r->psubs) deliverMsg(sub, header(*sub), msg);
+  for (const auto& qsubs : r->qsubs) {
+    if (qsubs.empty()) continue;
+    std::uniform_int_distribution<size_t> pick(0, qsubs.size() - 1);
+    const auto& sub = qsubs[pick(cache_.prand)];
+    if (sub) deliverMsg(sub, header(*sub), msg);
+  }
+}
+
+void client::pubPermissionViolation(std::string_view subject) {
+  sendErr("Permissions Violation for Publish to " + quoteGo(subject));
+  Errorf("Publish Violation - User %s, Subject %s", quoteGo(GetOpts().Username).c_str(),
+         quoteGo(subject).c_str());
+}
+
+void client::RegisterUser(const User& user) {
+  if (!user.Permissions) {
+    perms_.reset();
+    return;
+  }
+  auto p = std::make_unique<permissions>();
+  for (const auto& s : user.Permissions->Publish) {
+    auto sub = std::make_shared<subscription>();
+    sub->subject = s;
+    p->pub.Insert(sub);
+  }
+  p->sub = user.Permissions->Subscribe;
+  perms_ = std::move(p);
+}
+
+// ---------------------------------------------------------------------------
+// timers
+
+void client::processPingTimer() {
+  MutexLock l(mu_);
+  ptmr_ = 0;
+  if (closed_) return;
+  Debugf("%s Ping Timer", typeString());
+  pout_++;
+  if (pout_ > srv_->getOpts()->MaxPingsOut) {
+    Debugf("Stale Client Connection - Closing");
+    sendProto("-ERR 'Stale Connection'\r\n", true);
+    l.Unlock();
+    closeConnection();
+    return;
+  }
+  traceOutOp("PING", "");
+  sendProto("PING\r\n", true);
+  setPingTimer();
+}
+
+void client::setPingTimer() {
+  if (!srv_ || closed_) return;
+  auto d = srv_->getOpts()->PingInterval;
+  std::weak_ptr<client> weak = weak_from_this();
+  ptmr_ = srv_->timers().After(d, [weak] {
+    if (auto c = weak.lock()) c->processPingTimer();
+  });
+}
+
+void client::clearPingTimer() {
+  if (ptmr_ == 0) return;
+  srv_->timers().Cancel(ptmr_);
+  ptmr_ = 0;
+}
+
+void client::setAuthTimer(std::chrono::nanoseconds d) {
+  std::weak_ptr<client> weak = weak_from_this();
+  atmr_ = srv_->timers().After(d, [weak] {
+    if (auto c = weak.lock()) c->authTimeout();
+  });
+}
+
+bool client::clearAuthTimer() {
+  if (atmr_ == 0) return true;
+  bool stopped = srv_->timers().Cancel(atmr_);
+  atmr_ = 0;
+  return stopped;
+}
+
+// ---------------------------------------------------------------------------
+// the write path
+
+int64_t client::pendingLocked() const {
+  return static_cast<int64_t>(front_.size() - foff_ + back_.size());
+}
+
+bool client::queueOutbound(std::string_view a, std::string_view b) {
+  if (pendingLocked() + static_cast<int64_t>(a.size() + b.size()) > maxPending_) return false;
+  back_.append(a).append(b);
+  return true;
+}
+
+void client::sendProto(std::string_view proto, bool doFlush) {
+  if (closed_) return;
+  // Protocol lines are small; they are never refused for max_pending.
+  back_.append(proto);
+  if (doFlush) flushOutbound(false);
+}
+
+void client::kickWriter() {
+  if (!writerStarted_) {
+    writerStarted_ = true;
+    writerRunning_ = true;
+    auto self = shared_from_this();
+    bool started = srv_ && srv_->startGoRoutine("wr:cid=" + std::to_string(cid_), [self] { self->writeLoop(); });
+    if (!started) writerRunning_ = false;
+    return;
+  }
+  writeCv_.Signal();
+}
+
+void client::flushOutbound(bool blocking) {
+  if (flushing_ || closed_ || !nc_.valid()) return;
+  flushing_ = true;
+  const int fd = nc_.get();
+  Clock::time_point deadline = Clock::now() + writeDeadline_;
+  bool slow = false;
+  bool failed = false;
+  int lastErr = 0;
+  for (;;) {
+    if (foff_ == front_.size()) {
+      front_.clear();
+      foff_ = 0;
+      if (back_.empty()) break;
+      front_.swap(back_);
+    }
+    const char* p = front_.data() + foff_;
+    size_t len = front_.size() - foff_;
+    mu_.Unlock();
+    ssize_t n = ::send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    int err = errno;
+    bool wait = false;
+    if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK) && blocking) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left > 0) {
+        struct pollfd pfd {fd, POLLOUT, 0};
+        ::poll(&pfd, 1, static_cast<int>(left));
+        wait = true;
+      }
+    }
+    mu_.Lock();
+    if (n > 0) {
+      foff_ += static_cast<size_t>(n);
+      deadline = Clock::now() + writeDeadline_;  // progress: the deadline restarts
+      continue;
+    }
+    if (n < 0 && err == EINTR) continue;
+    if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
+      if (!blocking) break;           // the writer thread finishes the job
+      if (wait && !closed_) continue;  // poll said writable or the deadline is not over
+      slow = true;
+      break;
+    }
+    failed = true;
+    lastErr = n == 0 ? EPIPE : err;
+    break;
+  }
+  flushing_ = false;
+  // Big buffers from a burst are not kept for an idle connection.
+  if (pendingLocked() == 0) {
+    if (front_.capacity() > maxBufSize) std::string().swap(front_);
+    if (back_.capacity() > maxBufSize) std::string().swap(back_);
+  }
+  writeCv_.SignalAll();
+  if (slow || failed) {
+    mu_.Unlock();
+    if (slow) {
+      slowConsumerClose("write_deadline");
+    } else {
+      Debugf("Error flushing: %s", std::strerror(lastErr));
+      closeConnection();
+    }
+    mu_.Lock();
+    return;
+  }
+  if (!blocking && pendingLocked() > 0 && !closed_) kickWriter();
+}
+
+void client::writeLoop() {
+  MutexLock l(mu_);
+  for (;;) {
+    while (!closed_ && (pendingLocked() == 0 || flushing_)) writeCv_.Wait(mu_);
+    if (closed_) break;
+    flushOutbound(true);
+  }
+  writerRunning_ = false;
+  writeCv_.SignalAll();
+}
+
+void client::slowConsumerClose(const char* why) {
+  {
+    MutexLock l(mu_);
+    if (closed_) return;
+  }
+  srv_->serverStats().slowConsumers.fetch_add(1, std::memory_order_relaxed);
+  Noticef("Slow Consumer Detected");
+  Debugf("Slow consumer cut: %s exceeded", why);
+  closeConnection();
+}
+
+void client::flushClients() {
+  for (auto& cp : pcd_) {
+    MutexLock l(cp->mu_);
+    cp->flushOutbound(false);
+    if (!cp->closed_ && cp->pendingLocked() == 0) cp->last_ = std::chrono::system_clock::now();
+  }
+  pcd_.clear();
+}
+
+void client::clearConnection() {
+  // One last attempt to send what is queued (an -ERR, say), without blocking.
+  flushOutbound(false);
+  nc_.Shutdown();
+}
+
+void client::closeConnection() {
+  MutexLock l(mu_);
+  if (closing_ || closed_) return;
+  closing_ = true;
+  Debugf("%s connection closed", typeString());
+  clearAuthTimer();
+  clearPingTimer();
+  clearConnection();
+  closed_ = true;
+  // Breaks the client -> subscription -> client cycle.
+  std::vector<std::shared_ptr<subscription>> subs;
+  subs.reserve(subs_.size());
+  for (auto& [sid, sub] : subs_) subs.push_back(sub);
+  subs_.clear();
+  writeCv_.SignalAll();
+  l.Unlock();
+  if (srv_) {
+    srv_->removeClient(this);
+    for (auto& sub : subs) srv_->sublist().Remove(sub);
+  }
+}
+
+}  // namespace gnatsd::server

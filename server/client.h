@@ -1,0 +1,316 @@
+// Go: server/client.go (gnatsd v1.0.0); the parser state of parser.go
+// One connection (client or route): its reader, protocol handlers, delivery.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "server/auth_types.h"
+#include "server/errors.h"
+#include "server/mutex.h"
+#include "server/net.h"
+#include "server/sublist.h"
+#include "server/subscription.h"
+#include "server/timer.h"
+
+namespace gnatsd::server {
+
+class Server;
+
+// Go: CLIENT / ROUTER.
+enum ClientType : int { CLIENT = 0, ROUTER = 1 };
+// Go: ClientProtoZero / ClientProtoInfo (CONNECT "protocol").
+inline constexpr int ClientProtoZero = 0;
+inline constexpr int ClientProtoInfo = 1;
+
+// Go: clientOpts, the CONNECT JSON. Defaults: verbose and pedantic on.
+struct clientOpts {
+  bool Verbose = true;
+  bool Pedantic = true;
+  bool SslRequired = false;
+  std::string Authorization;  // auth_token
+  std::string Username;       // user
+  std::string Password;       // pass
+  std::string Name;
+  std::string Lang;
+  std::string Version;
+  int Protocol = 0;
+};
+// Unmarshals CONNECT JSON on top of *opts, as Go's json.Unmarshal does
+// (omitted keys keep their values, unknown keys are ignored). Returns false
+// on malformed JSON or a wrongly typed field.
+bool unmarshalClientOpts(std::string_view json, clientOpts* opts);
+
+// Go: parser.go's state constants, in the same order (the number shows in
+// parser-error logs).
+enum parserState : int {
+  OP_START = 0, OP_PLUS, OP_PLUS_O, OP_PLUS_OK, OP_MINUS, OP_MINUS_E, OP_MINUS_ER,
+  OP_MINUS_ERR, OP_MINUS_ERR_SPC, MINUS_ERR_ARG, OP_C, OP_CO, OP_CON, OP_CONN, OP_CONNE,
+  OP_CONNEC, OP_CONNECT, CONNECT_ARG, OP_P, OP_PU, OP_PUB, OP_PUB_SPC, PUB_ARG, OP_PI,
+  OP_PIN, OP_PING, OP_PO, OP_PON, OP_PONG, MSG_PAYLOAD, MSG_END, OP_S, OP_SU, OP_SUB,
+  OP_SUB_SPC, SUB_ARG, OP_U, OP_UN, OP_UNS, OP_UNSU, OP_UNSUB, OP_UNSUB_SPC, UNSUB_ARG,
+  OP_M, OP_MS, OP_MSG, OP_MSG_SPC, MSG_ARG, OP_I, OP_IN, OP_INF, OP_INFO, INFO_ARG,
+};
+
+// Go: pubArg. Views into the read buffer or into argBuf_.
+struct pubArg {
+  std::string_view subject;
+  std::string_view reply;
+  std::string_view sid;
+  std::string_view szb;
+  int size = 0;
+};
+
+// Hash for std::string keys that also accepts std::string_view lookups,
+// so finding a subject or sid never allocates.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Go: protoSnippet. Up to PROTO_SNIPPET_SIZE bytes of buf from start, %q-quoted.
+std::string protoSnippet(size_t start, std::string_view buf);
+
+// Lifetime. A client is owned by std::shared_ptr: the server's clients map,
+// its own reader thread (for the whole readLoop), its writer thread, and the
+// subscriptions it made (sub->client). The reader drops the server's and its
+// own references on exit; subscriptions still cached in some Sublist result
+// keep the object (not the socket) alive until those results are dropped.
+// Timer callbacks hold a std::weak_ptr. The socket is shut down by
+// closeConnection() and closed by the reader thread once no other thread can
+// be writing to it.
+//
+// Threads. The reader thread runs readLoop/parse and every process* handler;
+// fields marked "reader" are touched by it alone. Other threads (publishers
+// on other connections, the timer thread, the writer thread, Shutdown) touch
+// only fields guarded by mu_. Never hold two clients' mutexes at once, and
+// never block in a syscall while holding mu_.
+class client : public std::enable_shared_from_this<client> {
+ public:
+  client(Server* srv, Fd nc, ClientType typ);
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  // Go: initClient. Assigns the cid and the log prefix.
+  void initClient() EXCLUDES(mu_);
+
+  // Go: createClient's per-connection part, run on the connection's own
+  // thread: sends INFO, registers with the server (max_connections), arms the
+  // auth and ping timers, then runs readLoop until the connection ends.
+  void run(const std::string& infoLine, bool authRequired) EXCLUDES(mu_);
+
+  // Go: readLoop. Reads, parses, flushes what the batch produced; when the
+  // connection ends, calls finishConnection().
+  void readLoop() EXCLUDES(mu_);
+
+  // Run by the connection's own thread as its last act: closes the
+  // connection, waits until no other thread can be writing to the socket
+  // (a publisher's flush, the writer thread), then closes the socket.
+  void finishConnection() EXCLUDES(mu_);
+
+  // Go: parse (parser.cpp). Feeds bytes to the protocol state machine.
+  // Reader thread only (tests may call it on a client with no socket).
+  Error parse(std::string_view buf);
+
+  // Go: closeConnection. Idempotent; callable from any thread.
+  void closeConnection() EXCLUDES(mu_);
+
+  // Go: RegisterUser. Installs the user's permissions (null: unrestricted).
+  void RegisterUser(const User& user) EXCLUDES(mu_);
+
+  // Go: sendErr. Queues "-ERR '<err>'\r\n" and flushes without blocking.
+  void sendErr(std::string_view err) EXCLUDES(mu_);
+  // Go: sendOK. Queues "+OK\r\n", flushed at the end of the read batch.
+  void sendOK() EXCLUDES(mu_);
+  // Go: sendInfo. Queues the INFO line and flushes.
+  void sendInfo(std::string_view info) EXCLUDES(mu_);
+
+  // Go: String. "<ip>:<port> - cid:<n>" (routes "rid:<n>").
+  const std::string& String() const { return ncs_; }
+  uint64_t cid() const { return cid_; }
+  ClientType typ() const { return typ_; }
+  bool isClosed() EXCLUDES(mu_);
+  // A copy of the CONNECT options (for auth and monitoring).
+  clientOpts GetOpts() EXCLUDES(mu_);
+  size_t numSubs() EXCLUDES(mu_);
+  // Bytes queued for this connection and not yet written.
+  int64_t pendingBytes() EXCLUDES(mu_);
+  bool isAuthTimerSet() EXCLUDES(mu_);
+
+  // Per-client counters (Go: embedded stats). Relaxed atomics: monitoring
+  // reads them without the lock.
+  std::atomic<int64_t> inMsgs{0}, outMsgs{0}, inBytes{0}, outBytes{0};
+
+  // Logging with this connection's prefix.
+  void Errorf(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+  void Debugf(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+  void Noticef(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+  void Tracef(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+  // Test hook: the parser state.
+  int TEST_state() const { return state_; }
+  const pubArg& TEST_pa() const { return pa_; }
+  bool TEST_hasArgBuf() const { return haveArgBuf_; }
+  bool TEST_hasMsgBuf() const { return haveMsgBuf_; }
+  clientOpts& TEST_opts() NO_THREAD_SAFETY_ANALYSIS { return opts_; }
+
+ private:
+  friend class Server;
+
+  // --- protocol handlers (reader thread) ---
+  Error processInfo(std::string_view arg);
+  void processErr(std::string_view arg);
+  Error processConnect(std::string_view arg) EXCLUDES(mu_);
+  void processPing() EXCLUDES(mu_);
+  void processPong() EXCLUDES(mu_);
+  Error processPub(std::string_view arg);
+  Error processMsgArgs(std::string_view arg);
+  Error processSub(std::string_view arg) EXCLUDES(mu_);
+  Error processUnsub(std::string_view arg) EXCLUDES(mu_);
+  void processMsg(std::string_view msg);
+  void clonePubArg();
+
+  void authTimeout() EXCLUDES(mu_);
+  void authViolation() EXCLUDES(mu_);
+  void maxConnExceeded() EXCLUDES(mu_);
+  void maxPayloadViolation(int sz, int64_t max) EXCLUDES(mu_);
+  void maxControlLineViolation() EXCLUDES(mu_);
+  void pubPermissionViolation(std::string_view subject);
+  bool canSubscribe(std::string_view subject) REQUIRES(mu_);
+  void unsubscribe(const std::shared_ptr<subscription>& sub) EXCLUDES(mu_);
+  // Go: deliverMsg. Runs on the publisher's reader thread, `this` being the
+  // publisher; takes the subscriber's lock only.
+  void deliverMsg(const std::shared_ptr<subscription>& sub, std::string_view mh, std::string_view msg);
+  // Remembers that cl has output from this read batch (Go: c.pcd[cl]).
+  void addToPCD(client* cl);
+  // Flushes every client touched by this batch, without blocking.
+  void flushClients();
+
+  // --- timers ---
+  void processPingTimer() EXCLUDES(mu_);
+  void setPingTimer() REQUIRES(mu_);
+  void clearPingTimer() REQUIRES(mu_);
+  void setAuthTimer(std::chrono::nanoseconds d) REQUIRES(mu_);
+  bool clearAuthTimer() REQUIRES(mu_);
+
+  // --- the write path (ARCHITECTURE.md section 3) ---
+  // Go: sendProto. Queues bytes; with doFlush, tries to write them now.
+  void sendProto(std::string_view proto, bool doFlush) REQUIRES(mu_);
+  // Queues bytes. False (and nothing queued) if that would pass max_pending.
+  bool queueOutbound(std::string_view a, std::string_view b) REQUIRES(mu_);
+  // Writes queued bytes; drops mu_ around each send(2) and takes it back
+  // before returning. Non-blocking mode writes what the socket takes and
+  // hands the rest to the writer thread; blocking mode (the writer) waits for
+  // the socket up to write_deadline and closes a slow consumer.
+  void flushOutbound(bool blocking) REQUIRES(mu_);
+  void writeLoop() EXCLUDES(mu_);
+  void kickWriter() REQUIRES(mu_);
+  int64_t pendingLocked() const REQUIRES(mu_);
+  // Go: clearConnection. Best-effort flush, then shutdown(2) of the socket.
+  void clearConnection() REQUIRES(mu_);
+  // Closes as a slow consumer: counted and logged as gnatsd does.
+  void slowConsumerClose(const char* why);
+
+  void traceOp(const char* dir, std::string_view op, std::string_view arg);
+  void traceInOp(std::string_view op, std::string_view arg) {
+    if (trace_) traceOp("->>", op, arg);
+  }
+  void traceOutOp(std::string_view op, std::string_view arg) {
+    if (trace_) traceOp("<<-", op, arg);
+  }
+  const char* typeString() const { return typ_ == CLIENT ? "Client" : "Router"; }
+
+  // Constant after construction / initClient (set before other threads see us).
+  Server* const srv_;
+  const ClientType typ_;
+  uint64_t cid_ = 0;
+  std::string ncs_;
+  const std::chrono::system_clock::time_point start_;
+  bool debug_ = false;
+  bool trace_ = false;
+  std::atomic<int64_t> mpay_{0};  // max payload (Go: atomic mpay)
+
+  Mutex mu_;
+  CondVar writeCv_;
+  Fd nc_;                          // closed by the reader thread only, at its end
+  bool closed_ GUARDED_BY(mu_) = false;   // Go: nc == nil
+  bool closing_ GUARDED_BY(mu_) = false;  // closeConnection has started
+  clientOpts opts_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::shared_ptr<subscription>, StringHash, std::equal_to<>> subs_
+      GUARDED_BY(mu_);
+  TimerQueue::TimerId atmr_ GUARDED_BY(mu_) = 0;
+  TimerQueue::TimerId ptmr_ GUARDED_BY(mu_) = 0;
+  int pout_ GUARDED_BY(mu_) = 0;
+  std::chrono::system_clock::time_point last_ GUARDED_BY(mu_);
+  // Go: clientFlag bits.
+  bool connectReceived_ GUARDED_BY(mu_) = false;
+  bool firstPongSent_ GUARDED_BY(mu_) = false;
+  bool infoUpdated_ GUARDED_BY(mu_) = false;
+  std::string authUser_ GUARDED_BY(mu_);  // who authenticated, for logs and /connz
+
+  // Outbound: producers append to back_; one flusher at a time (flushing_)
+  // owns front_ and writes it outside the lock.
+  std::string front_ GUARDED_BY(mu_);
+  size_t foff_ GUARDED_BY(mu_) = 0;
+  std::string back_ GUARDED_BY(mu_);
+  bool flushing_ GUARDED_BY(mu_) = false;
+  bool writerStarted_ GUARDED_BY(mu_) = false;
+  bool writerRunning_ GUARDED_BY(mu_) = false;
+  int64_t maxPending_ = 0;                              // constant
+  std::chrono::nanoseconds writeDeadline_{0};           // constant
+  uint64_t pcdStamp_ GUARDED_BY(mu_) = 0;  // last (publisher, batch) that queued here
+
+  // --- reader thread only ---
+  bool verbose_ = true;   // copies of opts_ for the hot path
+  bool pedantic_ = true;
+  int state_ = OP_START;
+  size_t as_ = 0;
+  int drop_ = 0;
+  pubArg pa_;
+  std::string argBuf_;
+  bool haveArgBuf_ = false;
+  std::string msgBuf_;
+  bool haveMsgBuf_ = false;
+  std::string msgh_;  // scratch for "MSG <subject> <sid> ..." headers
+  // Go: readCache.
+  struct readCache {
+    uint64_t genid = 0;
+    std::unordered_map<std::string, std::shared_ptr<const SublistResult>, StringHash, std::equal_to<>> results;
+    std::minstd_rand prand{std::random_device{}()};
+    int inMsgs = 0;
+    int64_t inBytes = 0;
+    int subs = 0;
+  } cache_;
+  // Go: permissions. Written by RegisterUser on the reader thread.
+  struct permissions {
+    Sublist pub;
+    std::vector<std::string> sub;  // subscribe patterns, checked as subsets
+    std::unordered_map<std::string, bool, StringHash, std::equal_to<>> pcache;
+  };
+  std::unique_ptr<permissions> perms_;
+  // Go: pcd. Clients with output from the current batch.
+  std::vector<std::shared_ptr<client>> pcd_;
+  uint64_t batch_ = 0;
+};
+
+// Go: maxResultCacheSize / maxPermCacheSize / pruneSize, and buffer sizes.
+inline constexpr size_t maxResultCacheSize = 512;
+inline constexpr size_t maxPermCacheSize = 32;
+inline constexpr size_t pruneSize = 16;
+inline constexpr size_t startBufSize = 512;
+inline constexpr size_t minBufSize = 128;
+inline constexpr size_t maxBufSize = 65536;
+
+// True if every subject matching `subject` also matches `pattern` (both may
+// hold wildcards). Used for subscribe permissions (docs/DEVIATIONS.md).
+bool subjectIsSubsetMatch(std::string_view subject, std::string_view pattern);
+
+}  // namespace gnatsd::server

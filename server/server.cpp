@@ -1,0 +1,312 @@
+// Go: server/server.go (gnatsd v1.0.0)
+// Server lifecycle: New, Start, AcceptLoop, createClient, Shutdown, INFO.
+#include "server/server.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "server/client.h"
+#include "server/const.h"
+#include "server/util.h"
+
+namespace gnatsd::server {
+
+namespace {
+// The INFO "go" field: clients only display it, so it names our toolchain.
+std::string buildVersion() {
+#if defined(__clang__)
+  return std::string("clang ") + __clang_version__;
+#else
+  return std::string("gcc ") + __VERSION__;
+#endif
+}
+}  // namespace
+
+std::string Info::toJSON() const {
+  std::string j = "{\"server_id\":" + goJSONString(ID) + ",\"version\":" + goJSONString(Version) +
+                  ",\"go\":" + goJSONString(GoVersion) + ",\"host\":" + goJSONString(Host) +
+                  ",\"port\":" + std::to_string(Port) +
+                  ",\"auth_required\":" + (AuthRequired ? "true" : "false") +
+                  ",\"ssl_required\":" + (SSLRequired ? "true" : "false") +
+                  ",\"tls_required\":" + (TLSRequired ? "true" : "false") +
+                  ",\"tls_verify\":" + (TLSVerify ? "true" : "false") +
+                  ",\"max_payload\":" + std::to_string(MaxPayload);
+  if (!IP.empty()) j += ",\"ip\":" + goJSONString(IP);
+  if (!ClientConnectURLs.empty()) {
+    j += ",\"connect_urls\":[";
+    for (size_t i = 0; i < ClientConnectURLs.size(); ++i) {
+      if (i) j += ',';
+      j += goJSONString(ClientConnectURLs[i]);
+    }
+    j += ']';
+  }
+  return j + "}";
+}
+
+std::unique_ptr<Server> Server::New(Options opts) {
+  processOptions(opts);
+  // Features of later issues: refuse clearly rather than run without them.
+  auto unsupported = [](const std::string& what) {
+    throw ConfigError(what + " is not supported yet by gnatsd-cpp");
+  };
+  if (opts.TLSConfig || opts.TLS || opts.TLSVerify) unsupported("TLS");
+  if (opts.Cluster.Port != 0 || !opts.Routes.empty()) unsupported("Clustering (cluster port, routes)");
+  if (opts.HTTPPort != 0 || opts.HTTPSPort != 0) unsupported("HTTP monitoring");
+  if (opts.ProfPort != 0) unsupported("The profiling port");
+  return std::unique_ptr<Server>(new Server(std::move(opts)));
+}
+
+Server::Server(Options opts) : start_(std::chrono::system_clock::now()) {
+  info_.ID = genID();
+  info_.Version = std::string(VERSION);
+  info_.GoVersion = buildVersion();
+  info_.Host = opts.Host;
+  info_.Port = opts.Port;
+  info_.MaxPayload = opts.MaxPayload;
+  auto shared = std::make_shared<const Options>(std::move(opts));
+  {
+    WriteLock l(optsMu_);
+    opts_ = shared;
+  }
+  MutexLock l(mu_);
+  infoState_ = info_;
+  configureAuthorization();
+  generateServerInfoJSON();
+  if (!shared->NoLog) {
+    // Until ConfigureLogger runs, log plainly to stderr.
+    logger_ = std::make_shared<logger::StdLogger>(shared->Logtime, shared->Debug, shared->Trace, false, true);
+    debug_ = shared->Debug;
+    trace_ = shared->Trace;
+  }
+}
+
+Server::~Server() { Shutdown(); }
+
+std::shared_ptr<const Options> Server::getOpts() const {
+  ReadLock l(optsMu_);
+  return opts_;
+}
+
+void Server::generateServerInfoJSON() { infoJSON_ = "INFO " + infoState_.toJSON() + " " + std::string(CR_LF); }
+
+std::string Server::infoJSON() {
+  MutexLock l(mu_);
+  return infoJSON_;
+}
+
+uint64_t Server::totalClients() {
+  MutexLock l(mu_);
+  return totalClients_;
+}
+
+void Server::logPid() {
+  const auto& path = getOpts()->PidFile;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0660);
+  std::string pid = std::to_string(::getpid());
+  if (fd < 0 || ::write(fd, pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) {
+    std::string err = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("Could not write pidfile: open " + path + ": " + err);
+  }
+  ::close(fd);
+}
+
+void Server::Start() {
+  Noticef("Starting nats-server version %s", std::string(VERSION).c_str());
+  Debugf("Go build version %s", info_.GoVersion.c_str());
+  auto opts = getOpts();
+  {
+    MutexLock l(mu_);
+    if (running_ || shutdown_) throw std::logic_error("Server::Start called twice");
+    running_ = true;
+  }
+  if (!opts->PidFile.empty()) logPid();
+
+  std::string err;
+  Fd l = ListenTCP(opts->Host, opts->Port, &err);
+  if (!l.valid()) {
+    std::string hp = JoinHostPort(opts->Host, opts->Port);
+    Fatalf("Error listening on port: %s, %s", hp.c_str(), quoteGo(err).c_str());
+    {
+      MutexLock ml(mu_);
+      running_ = false;
+    }
+    throw std::runtime_error("Error listening on port: " + hp + ", " + quoteGo(err));
+  }
+  const int port = LocalPort(l.get());
+  Noticef("Listening for client connections on %s", JoinHostPort(opts->Host, port).c_str());
+  Debugf("Server id is %s", info_.ID.c_str());
+  Noticef("Server is ready");
+  {
+    MutexLock ml(mu_);
+    listener_ = std::move(l);
+    listenAddr_ = JoinHostPort(opts->Host, port);
+    listenPort_ = port;
+    // 1.0.0 kept port 0 in INFO for a random port; clients want the real one.
+    infoState_.Port = port;
+    generateServerInfoJSON();
+    stateCv_.SignalAll();
+  }
+  startGoRoutine("timer", [this] { timers_.Run(); });
+  startGoRoutine("accept:" + std::to_string(port), [this] { AcceptLoop(); });
+  handleSignals();
+}
+
+void Server::AcceptLoop() {
+  int lfd;
+  {
+    MutexLock l(mu_);
+    lfd = listener_.get();
+  }
+  auto tmpDelay = std::chrono::duration_cast<std::chrono::milliseconds>(ACCEPT_MIN_SLEEP);
+  for (;;) {
+    int fd = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      int e = errno;
+      MutexLock l(mu_);
+      if (!running_) break;
+      if (e == EINTR || e == ECONNABORTED) continue;
+      if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+        // Out of descriptors or memory: back off instead of spinning.
+        Debugf("Temporary Client Accept Error(accept: %s), sleeping %lldms", std::strerror(e),
+               static_cast<long long>(tmpDelay.count()));
+        stateCv_.WaitUntil(mu_, std::chrono::steady_clock::now() + tmpDelay);
+        tmpDelay = std::min(tmpDelay * 2, std::chrono::duration_cast<std::chrono::milliseconds>(ACCEPT_MAX_SLEEP));
+        continue;
+      }
+      Noticef("Accept error: accept: %s", std::strerror(e));
+      if (e == EINVAL || e == EBADF) break;
+      continue;
+    }
+    tmpDelay = std::chrono::duration_cast<std::chrono::milliseconds>(ACCEPT_MIN_SLEEP);
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto conn = std::make_shared<Fd>(fd);
+    if (!startGoRoutine("rd:new", [this, conn] { createClient(std::move(*conn)); })) break;
+  }
+  Noticef("Server Exiting..");
+}
+
+void Server::createClient(Fd conn) {
+  auto opts = getOpts();
+  auto c = std::make_shared<client>(this, std::move(conn), CLIENT);
+  std::string info;
+  bool authRequired;
+  {
+    MutexLock l(mu_);
+    info = infoJSON_;
+    authRequired = infoState_.AuthRequired;
+    totalClients_++;
+  }
+  c->initClient();
+  pthread_setname_np(pthread_self(), ("rd:cid=" + std::to_string(c->cid())).substr(0, 15).c_str());
+  c->Debugf("Client connection created");
+  c->sendInfo(info);
+  {
+    MutexLock l(mu_);
+    // Shutdown may already have taken its snapshot of clients_: close now.
+    if (!running_) {
+      l.Unlock();
+      c->closeConnection();
+      c->finishConnection();
+      return;
+    }
+    if (opts->MaxConn > 0 && clients_.size() >= static_cast<size_t>(opts->MaxConn)) {
+      l.Unlock();
+      c->maxConnExceeded();
+      c->finishConnection();
+      return;
+    }
+    clients_.emplace(c->cid(), c);
+  }
+  {
+    MutexLock l(c->mu_);
+    if (!c->closed_) {
+      if (authRequired) c->setAuthTimer(secondsToDuration(opts->AuthTimeout));
+      c->setPingTimer();
+    }
+  }
+  c->readLoop();
+}
+
+void Server::removeClient(client* c) {
+  MutexLock l(mu_);
+  auto it = clients_.find(c->cid());
+  if (it != clients_.end() && it->second.get() == c) clients_.erase(it);
+}
+
+int Server::NumClients() {
+  MutexLock l(mu_);
+  return static_cast<int>(clients_.size());
+}
+
+std::string Server::Addr() {
+  MutexLock l(mu_);
+  return listenAddr_;
+}
+
+bool Server::ReadyForConnections(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock l(mu_);
+  while (!listener_.valid()) {
+    if (shutdown_) return false;
+    if (!stateCv_.WaitUntil(mu_, deadline)) return listener_.valid();
+  }
+  return true;
+}
+
+void Server::Shutdown() {
+  std::vector<std::shared_ptr<client>> conns;
+  {
+    MutexLock l(mu_);
+    if (shutdown_) {
+      // Another thread is shutting down: wait for it to finish.
+      while (!shutdownDone_) stateCv_.Wait(mu_);
+      return;
+    }
+    shutdown_ = true;
+    running_ = false;
+    grWG_.Stop();
+    conns.reserve(clients_.size());
+    for (auto& [cid, c] : clients_) conns.push_back(c);
+    // Wakes the accept loop; the number is closed after it has returned.
+    listener_.Shutdown();
+    stateCv_.SignalAll();
+  }
+  for (auto& c : conns) c->closeConnection();
+  conns.clear();
+  timers_.Stop();
+  stopSignals();
+  grWG_.Wait();
+  MutexLock l(mu_);
+  listener_.Close();
+  clients_.clear();
+  shutdownDone_ = true;
+  stateCv_.SignalAll();
+}
+
+void Server::RequestShutdown() {
+  MutexLock l(mu_);
+  shutdownRequested_ = true;
+  stateCv_.SignalAll();
+}
+
+void Server::WaitForShutdown() {
+  {
+    MutexLock l(mu_);
+    while (!shutdownDone_ && !shutdownRequested_) stateCv_.Wait(mu_);
+    if (shutdownDone_) return;
+  }
+  Shutdown();
+}
+
+}  // namespace gnatsd::server

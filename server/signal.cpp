@@ -1,0 +1,141 @@
+// Go: server/signal.go (gnatsd v1.0.0)
+// The signal thread (SIGINT/SIGTERM stop, SIGUSR1 reopen log, SIGHUP reload)
+// and --signal.
+#include "server/signal.h"
+
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <vector>
+
+#include "server/server.h"
+
+namespace gnatsd::server {
+
+namespace {
+sigset_t handledSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR1);
+  return set;
+}
+}  // namespace
+
+void Server::handleSignals() {
+  if (getOpts()->NoSigs) return;
+  // Threads inherit the mask: blocking here, before the server starts its
+  // other threads, routes these signals to the signalfd alone.
+  sigset_t set = handledSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  int sfd = ::signalfd(-1, &set, SFD_CLOEXEC);
+  int efd = ::eventfd(0, EFD_CLOEXEC);
+  if (sfd < 0 || efd < 0) {
+    Errorf("Could not set up signal handling: %s", std::strerror(errno));
+    if (sfd >= 0) ::close(sfd);
+    if (efd >= 0) ::close(efd);
+    return;
+  }
+  sigStopFd_ = efd;
+  bool started = startGoRoutine("signal", [this, sfd, efd] {
+    struct pollfd fds[2] = {{sfd, POLLIN, 0}, {efd, POLLIN, 0}};
+    for (;;) {
+      if (::poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      if (fds[1].revents) break;
+      struct signalfd_siginfo si;
+      if (::read(sfd, &si, sizeof si) != static_cast<ssize_t>(sizeof si)) continue;
+      switch (si.ssi_signo) {
+        case SIGINT:
+        case SIGTERM:
+          // 1.0.0 exited at once on SIGINT and ignored SIGTERM; both now
+          // shut down gracefully (docs/DEVIATIONS.md).
+          Debugf("Trapped \"%s\" signal", si.ssi_signo == SIGINT ? "interrupt" : "terminated");
+          Noticef("Server Exiting..");
+          RequestShutdown();
+          break;
+        case SIGUSR1:
+          Debugf("Trapped \"user defined signal 1\" signal");
+          ReOpenLogFile();
+          break;
+        case SIGHUP:
+          Debugf("Trapped \"hangup\" signal");
+          Errorf("Failed to reload server configuration: config reload is not supported yet by gnatsd-cpp");
+          break;
+        default:
+          break;
+      }
+    }
+    ::close(sfd);
+  });
+  if (!started) ::close(sfd);
+}
+
+void Server::stopSignals() {
+  if (sigStopFd_ < 0) return;
+  uint64_t one = 1;
+  ssize_t n = ::write(sigStopFd_, &one, sizeof one);
+  (void)n;
+}
+
+namespace {
+// Go used `pgrep gnatsd`; reading /proc needs no external program.
+bool resolvePids(std::vector<int>* pids) {
+  DIR* d = ::opendir("/proc");
+  if (!d) return false;
+  const int self = ::getpid();
+  while (auto* e = ::readdir(d)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (*end != '\0' || pid <= 0 || pid == self) continue;
+    std::ifstream f(std::string("/proc/") + e->d_name + "/comm");
+    std::string comm;
+    if (std::getline(f, comm) && comm == "gnatsd") pids->push_back(static_cast<int>(pid));
+  }
+  ::closedir(d);
+  return true;
+}
+}  // namespace
+
+std::string ProcessSignal(std::string_view command, std::string_view pidStr) {
+  int pid = 0;
+  if (pidStr.empty()) {
+    std::vector<int> pids;
+    if (!resolvePids(&pids)) return "unable to resolve pid, try providing one";
+    if (pids.empty()) return "no gnatsd processes running";
+    if (pids.size() > 1) {
+      std::string err = "multiple gnatsd processes running:";
+      for (int p : pids) err += "\n" + std::to_string(p);
+      return err;
+    }
+    pid = pids[0];
+  } else {
+    std::string s(pidStr);
+    char* end = nullptr;
+    errno = 0;
+    long p = std::strtol(s.c_str(), &end, 10);
+    if (s.empty() || *end != '\0' || errno != 0 || p <= 0 || p > INT32_MAX) return "invalid pid: " + s;
+    pid = static_cast<int>(p);
+  }
+  int sig;
+  if (command == "stop") sig = SIGKILL;
+  else if (command == "quit") sig = SIGINT;
+  else if (command == "reopen") sig = SIGUSR1;
+  else if (command == "reload") sig = SIGHUP;
+  else return "unknown signal \"" + std::string(command) + "\"";
+  if (::kill(pid, sig) != 0) return std::string("os: process: ") + std::strerror(errno);
+  return "";
+}
+
+}  // namespace gnatsd::server

@@ -1,0 +1,41 @@
+// Go: server/util.go (gnatsd v1.0.0), plus Go formatting helpers the port needs
+// Server ids, fast decimal parsing, Go-style %q quoting.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace gnatsd::server {
+
+// Go: genID (nuid.Next). 22 characters of [0-9A-Za-z]: a 12-character random
+// prefix and a 10-digit base-62 sequence. Thread safe.
+std::string genID();
+
+// Go: parseSize. Decimal digits only; -1 when empty, not a number, or too
+// large for an int (1.0.0 silently wrapped around there).
+int parseSize(std::string_view d);
+// Go: parseInt64, same rules for int64_t.
+int64_t parseInt64(std::string_view d);
+
+// Go: secondsToDuration.
+std::chrono::nanoseconds secondsToDuration(double seconds);
+
+// Go's %q for a byte string: double quotes, with \" \\ \n \r \t and \xNN
+// escapes for what is not printable ASCII (valid UTF-8 passes through).
+std::string quoteGo(std::string_view s);
+
+// Go's time.Duration.String() ("2s", "1m30s", "250ms", "0s").
+std::string durationString(std::chrono::nanoseconds d);
+
+// printf into a std::string.
+std::string stringPrintf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+}  // namespace gnatsd::server
+
+namespace gnatsd::server {
+// A JSON string literal the way Go's encoding/json writes it: quotes,
+// escapes, and <, >, & as \u003c, \u003e, \u0026.
+std::string goJSONString(std::string_view s);
+}  // namespace gnatsd::server
