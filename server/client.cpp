@@ -86,9 +86,10 @@ client::client(Server* srv, Fd nc, ClientType typ)
     writeDeadline_ = DEFAULT_FLUSH_DEADLINE;
   }
   msgh_.reserve(512);
+  liveCount_.fetch_add(1, std::memory_order_relaxed);
 }
 
-client::~client() = default;
+client::~client() { liveCount_.fetch_sub(1, std::memory_order_relaxed); }
 
 void client::initClient() {
   if (srv_) {
@@ -201,6 +202,9 @@ void client::readLoop() {
     srv_->serverStats().inMsgs.fetch_add(cache_.inMsgs, std::memory_order_relaxed);
     srv_->serverStats().inBytes.fetch_add(cache_.inBytes, std::memory_order_relaxed);
     flushClients();
+    // Results cached before the last Sublist change are useless and may pin
+    // closed clients: drop them now rather than at the next publish.
+    if (!cache_.results.empty() && cache_.genid != srv_->sublist().GenID()) cache_.results.clear();
     {
       MutexLock l(mu_);
       if (closed_) break;
@@ -225,12 +229,17 @@ void client::finishConnection() {
     MutexLock l(mu_);
     writeCv_.SignalAll();
     while (flushing_ || writerRunning_) writeCv_.Wait(mu_);
-    front_.clear();
-    back_.clear();
+    // Release the buffers now: cached Sublist results elsewhere may keep
+    // this object alive for a while after the connection is gone.
+    std::string().swap(front_);
+    std::string().swap(back_);
   }
   nc_.Close();
   pcd_.clear();
   cache_.results.clear();
+  std::string().swap(msgh_);
+  std::string().swap(argBuf_);
+  std::string().swap(msgBuf_);
 }
 
 // ---------------------------------------------------------------------------

@@ -155,12 +155,39 @@ class client : public std::enable_shared_from_this<client> {
   void Noticef(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
   void Tracef(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
+  // Client objects alive in this process (leak checks in tests).
+  static int64_t TEST_liveCount() { return liveCount_.load(); }
+
   // Test hook: the parser state.
   int TEST_state() const { return state_; }
   const pubArg& TEST_pa() const { return pa_; }
   bool TEST_hasArgBuf() const { return haveArgBuf_; }
   bool TEST_hasMsgBuf() const { return haveMsgBuf_; }
   clientOpts& TEST_opts() NO_THREAD_SAFETY_ANALYSIS { return opts_; }
+  // More parser hooks for the white-box tests (test/server/parser_test.cpp,
+  // split_test.cpp). Only for a client whose reader thread is not running.
+  std::string_view TEST_argBuf() const { return haveArgBuf_ ? std::string_view(argBuf_) : std::string_view(); }
+  std::string_view TEST_msgBuf() const { return haveMsgBuf_ ? std::string_view(msgBuf_) : std::string_view(); }
+  int TEST_drop() const { return drop_; }
+  // Go tests' `c.argBuf, c.msgBuf, c.state = nil, nil, OP_START`.
+  void TEST_resetParser() {
+    state_ = OP_START;
+    drop_ = 0;
+    haveArgBuf_ = haveMsgBuf_ = false;
+    argBuf_.clear();
+    msgBuf_.clear();
+  }
+  Error TEST_processPub(std::string_view arg) { return processPub(arg); }
+  Error TEST_processMsgArgs(std::string_view arg) { return processMsgArgs(arg); }
+  void TEST_setMaxPayload(int64_t mpay) { mpay_ = mpay; }
+  int TEST_pout() EXCLUDES(mu_) {
+    MutexLock l(mu_);
+    return pout_;
+  }
+  void TEST_setPout(int pout) EXCLUDES(mu_) {
+    MutexLock l(mu_);
+    pout_ = pout;
+  }
 
  private:
   friend class Server;
@@ -299,6 +326,7 @@ class client : public std::enable_shared_from_this<client> {
   // Go: pcd. Clients with output from the current batch.
   std::vector<std::shared_ptr<client>> pcd_;
   uint64_t batch_ = 0;
+  static inline std::atomic<int64_t> liveCount_{0};
 };
 
 // Go: maxResultCacheSize / maxPermCacheSize / pruneSize, and buffer sizes.

@@ -69,6 +69,19 @@ bool GoroutineGroup::Go(std::string name, std::function<void()> fn) {
       std::fprintf(stderr, "[FTL] thread %s: uncaught exception\n", name.c_str());
       std::abort();
     }
+    // Join the threads that finished before us, so that their stacks go back
+    // to the system now rather than at the next Go() (10,000 disconnects
+    // would otherwise keep 10,000 dead stacks). Those threads are past their
+    // last use of mu_, and none of them can be joining us: we are not in
+    // finished_ yet.
+    std::vector<std::jthread> earlier;
+    {
+      MutexLock l2(mu_);
+      earlier.swap(finished_);
+    }
+    for (auto& t : earlier) {
+      if (t.joinable()) t.join();
+    }
     MutexLock l2(mu_);
     finished_.push_back(std::move(*it));
     running_.erase(it);

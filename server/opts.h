@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "conf/parse.h"
 #include "server/auth_types.h"
 
 namespace gnatsd::server {
@@ -24,6 +26,9 @@ struct URL {
   bool HasPassword = false;
   std::string Host;  // "host:port", IPv6 in brackets, as written
   std::string Path;
+  std::string Opaque;    // the rest of "scheme:rest" when rest has no "//"
+  std::string RawQuery;  // after '?', still encoded
+  std::string Fragment;  // after '#', decoded
   // Re-encodes the URL (Go: url.URL.String()).
   std::string String() const;
   // Hostname without port or brackets, and the port string.
@@ -42,8 +47,10 @@ struct TLSConfigOpts {
   std::string KeyFile;
   std::string CaFile;
   bool Verify = false;
-  double Timeout = 0;
-  std::vector<uint16_t> Ciphers;           // IANA ids, Go's names (ciphersuites.h)
+  double Timeout = 0;  // handshake timeout, seconds
+  // IANA ids, Go's names (ciphersuites.h). ProcessConfigFile fills in the
+  // defaults when the block has no list, as gnatsd does.
+  std::vector<uint16_t> Ciphers;
   std::vector<uint16_t> CurvePreferences;  // Go tls.CurveID values
   bool operator==(const TLSConfigOpts&) const = default;
 };
@@ -55,7 +62,10 @@ struct ClusterOpts {
   std::string Password;
   double AuthTimeout = 0;  // json:"auth_timeout"
   double TLSTimeout = 0;
-  std::shared_ptr<TLSConfigOpts> TLSConfig;  // null: no cluster TLS
+  // null: no cluster TLS. Verify is always true here: gnatsd forces client
+  // certificate verification between routes, and the ca_file also serves as
+  // the root CAs for routes this server dials.
+  std::shared_ptr<TLSConfigOpts> TLSConfig;
   std::string ListenStr;
   bool NoAdvertise = false;
   int ConnectRetries = 0;
@@ -104,23 +114,49 @@ struct Options {
   // before it is cut as a slow consumer. 0 here means the default.
   int64_t MaxPending = 0;
 
+  // C++ only: the Go names of the fields that were given explicitly, not left
+  // at a default. The flag parser records the flags typed ("Logtime" for -T,
+  // also when it is -T=false; "Debug", "Trace", "Syslog", "TLS", "TLSVerify",
+  // "Cluster.NoAdvertise" are the ones MergeOptions consults); ProcessConfigFile
+  // records every field a config key set ("Logtime" for `logtime`, ...).
+  // MergeOptions uses it so a typed flag always wins and a flag's default
+  // never beats the file (docs/DEVIATIONS.md). Not an option itself.
+  std::set<std::string> Explicit;
+
   // Deep copy (Go: Options.Clone): users, permissions and TLS blocks are not shared.
   Options Clone() const;
 };
 
-// Thrown for any config-file or option error. what() is the full message,
-// e.g. "conf/x.conf:3:7: ..." or gnatsd's own text.
+// Thrown for any config-file or option error. message() is the text alone,
+// gnatsd's own where gnatsd has one (`Could not parse address string "x"`);
+// what() puts the position in front when there is one, like conf::ParseError:
+// "conf/x.conf:3:7: <message>".
 class ConfigError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ConfigError(const std::string& message) : std::runtime_error(message) {}
+  ConfigError(conf::Position pos, const std::string& message);
+  const conf::Position& position() const { return pos_; }
+  std::string message() const { return message_.empty() ? what() : message_; }
+
+ private:
+  conf::Position pos_;
+  std::string message_;
 };
 
 // Go: ProcessConfigFile. Reads and parses configFile into a new Options
 // (ConfigFile set). An empty name gives default-less empty Options.
-// Throws ConfigError.
+// Throws ConfigError: gnatsd's errors with gnatsd's text, and a clear error
+// naming the key and the expected type where gnatsd would panic on a value of
+// the wrong type. A `tls` block is parsed into TLSConfigOpts; certificates
+// are not loaded here. An integer write_deadline prints gnatsd's WARNING line
+// to stdout.
 Options ProcessConfigFile(const std::string& configFile);
 
-// Go: MergeOptions. flagOpts override fileOpts where gnatsd lets them.
+// Go: MergeOptions. flagOpts override fileOpts where gnatsd lets them, and
+// also (unlike 1.0.0, which drops them) HTTPSPort, Syslog, RemoteSyslog and
+// the TLS flags. A boolean flag recorded in flagOpts.Explicit wins either
+// way; otherwise it can only turn a setting on, as in gnatsd, except Logtime:
+// a config `logtime` beats the flag's default.
 Options MergeOptions(const Options& fileOpts, const Options& flagOpts);
 
 // Go: RoutesFromStr. Comma separated URLs; unparsable ones are skipped.
@@ -130,7 +166,8 @@ std::vector<URL> RoutesFromStr(const std::string& routesStr);
 // cluster port on a local interface. Throws ConfigError.
 std::vector<URL> RemoveSelfReference(int clusterPort, const std::vector<URL>& routes);
 
-// Go: processOptions. Fills defaults (const.h) into zero fields, in place.
+// Go: processOptions. Fills defaults (const.h) into zero fields, in place;
+// also MaxPending (MAX_PENDING_SIZE), which 1.0.0 does not have.
 void processOptions(Options& opts);
 
 }  // namespace gnatsd::server

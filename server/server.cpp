@@ -3,9 +3,11 @@
 #include "server/server.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -120,6 +122,27 @@ void Server::logPid() {
   ::close(fd);
 }
 
+void Server::checkFileLimit(const Options& opts) {
+  // One descriptor per connection: raise the soft limit as far as the hard
+  // limit allows, and say so plainly when max_connections cannot be reached.
+  struct rlimit rl;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+  }
+  // Warn about the range this server is built for (10,000 connections),
+  // not about the 64K default nobody expects to reach.
+  const int target = opts.MaxConn > 0 ? std::min(opts.MaxConn, 10000) : 10000;
+  const rlim_t want = static_cast<rlim_t>(target) + 64;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+    Noticef("WARNING: the open file limit (ulimit -n) is %llu: fewer than %d connections can be "
+            "served. Raise it with `ulimit -n %llu`.",
+            static_cast<unsigned long long>(rl.rlim_cur), target, static_cast<unsigned long long>(want));
+  }
+}
+
 void Server::Start() {
   Noticef("Starting nats-server version %s", std::string(VERSION).c_str());
   Debugf("Go build version %s", info_.GoVersion.c_str());
@@ -130,6 +153,7 @@ void Server::Start() {
     running_ = true;
   }
   if (!opts->PidFile.empty()) logPid();
+  checkFileLimit(*opts);
 
   std::string err;
   Fd l = ListenTCP(opts->Host, opts->Port, &err);
@@ -242,6 +266,20 @@ void Server::removeClient(client* c) {
   MutexLock l(mu_);
   auto it = clients_.find(c->cid());
   if (it != clients_.end() && it->second.get() == c) clients_.erase(it);
+  // After a wave of disconnects (many threads freed memory in many malloc
+  // arenas), hand free pages back to the system; glibc only trims the top
+  // of the main heap by itself.
+  // The trim runs once, a second after the wave began, on the timer thread.
+  peakClients_ = std::max(peakClients_, clients_.size() + 1);
+  if (peakClients_ >= 1000 && clients_.size() <= peakClients_ / 2 && !trimScheduled_) {
+    trimScheduled_ = true;
+    timers_.After(1s, [this] {
+      ::malloc_trim(0);
+      MutexLock tl(mu_);
+      trimScheduled_ = false;
+      peakClients_ = clients_.size();
+    });
+  }
 }
 
 int Server::NumClients() {

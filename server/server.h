@@ -150,6 +150,8 @@ class Server {
   bool isClientAuthorized(client& c);
   // Go: logPid.
   void logPid();
+  // Raises RLIMIT_NOFILE to its hard limit; warns if max_connections is out of reach.
+  void checkFileLimit(const Options& opts);
   // Go: handleSignals (signal.cpp). Starts the signal thread unless NoSigs.
   void handleSignals();
   void stopSignals();
@@ -182,6 +184,8 @@ class Server {
   std::unordered_map<uint64_t, std::shared_ptr<client>> clients_ GUARDED_BY(mu_);
   std::map<std::string, User> users_ GUARDED_BY(mu_);
   uint64_t totalClients_ GUARDED_BY(mu_) = 0;
+  size_t peakClients_ GUARDED_BY(mu_) = 0;  // since the last malloc_trim
+  bool trimScheduled_ GUARDED_BY(mu_) = false;
 
   // Logging (Go: s.logging): the back end is swapped under logMu_; the level
   // switches are atomics so disabled Debugf/Tracef cost one load.

@@ -37,7 +37,9 @@ void TimerQueue::Run() {
     }
     auto first = byTime_.begin();
     if (first->first > Clock::now()) {
-      cv_.WaitUntil(mu_, first->first);
+      // A copy: Cancel may erase this node (and its key) during the wait.
+      const Clock::time_point when = first->first;
+      cv_.WaitUntil(mu_, when);
       continue;
     }
     auto it = entries_.find(first->second);

@@ -1,0 +1,96 @@
+// Go: (none) the embedding use of server.New/Start/Shutdown, black-box.
+// A program links libserver, runs a server in-process, serves raw clients,
+// and gets every thread back when it shuts the server down.
+#include <catch2/catch.hpp>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "test/helpers/test_server.h"
+
+using namespace gnatsd::test;
+
+TEST_CASE("TestEmbeddedServerLifecycle", "[embed]") {
+  const int base = processThreadCount();
+
+  // What an embedder writes: options, New, Start, wait until ready.
+  Options opts;
+  opts.Host = "127.0.0.1";
+  opts.Port = gnatsd::server::RANDOM_PORT;
+  opts.NoLog = true;
+  opts.NoSigs = true;
+  auto s = Server::New(opts);
+  s->Start();
+  REQUIRE(s->ReadyForConnections(5s));
+  REQUIRE(s->Port() > 0);
+
+  // The INFO line, byte for byte where it can be: Go's field order, the
+  // space before CRLF.
+  Conn c = createClientConn(*s);
+  std::string line = expectResult(c, infoRe);
+  INFO("INFO line: " << line);
+  CHECK(line.rfind("INFO {", 0) == 0);
+  REQUIRE(line.size() > 4);
+  CHECK(line.substr(line.size() - 4) == "} \r\n");
+  static const std::regex order(
+      R"(^INFO \{"server_id":"[0-9A-Za-z]{22}","version":"1\.0\.0","go":"[^"]*","host":"127\.0\.0\.1",)"
+      R"("port":\d+,"auth_required":false,"ssl_required":false,"tls_required":false,"tls_verify":false,)"
+      R"("max_payload":1048576\} \r\n$)");
+  CHECK(std::regex_match(line, order));
+
+  std::smatch m;
+  REQUIRE(std::regex_search(line, m, infoRe));
+  auto info = nlohmann::json::parse(m[1].str(), nullptr, false);
+  REQUIRE_FALSE(info.is_discarded());
+  REQUIRE(info["server_id"].is_string());
+  CHECK(info["server_id"].get<std::string>().size() == 22);
+  CHECK(info["server_id"].get<std::string>() == s->ID());
+  CHECK(info["version"] == "1.0.0");
+  CHECK(info["port"].get<int>() == s->Port());
+  CHECK(info["max_payload"].get<int64_t>() == 1048576);
+  CHECK(info["auth_required"] == false);
+  CHECK(info["tls_required"] == false);
+  CHECK_FALSE(info.contains("connect_urls"));
+
+  // It serves: a round trip on the first connection.
+  sendProto(c, "CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPING\r\n");
+  CHECK(expectResult(c, pongRe) == "PONG\r\n");
+  sendProto(c, "SUB embed 1\r\nPUB embed 5\r\nhello\r\n");
+  auto msgs = expectMsgs(c, 1);
+  checkMsg(msgs[0], "embed", "1", "", "5", "hello");
+
+  // 100 idle clients (plus the one above).
+  std::vector<Conn> idle;
+  for (int i = 0; i < 100; i++) idle.push_back(createClientConn(*s));
+  bool all = checkFor(5s, 5ms, [&] { return s->NumClients() == 101; });
+  INFO("NumClients: " << s->NumClients());
+  REQUIRE(all);
+  c.close();
+  REQUIRE(checkFor(2s, 5ms, [&] { return s->NumClients() == 100; }));
+  CHECK(s->NumClients() == 100);
+  CHECK(processThreadCount() > base + 100);
+
+  auto t0 = std::chrono::steady_clock::now();
+  s->Shutdown();
+  auto took = std::chrono::steady_clock::now() - t0;
+  INFO("Shutdown took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+  CHECK(took < 2s);
+  CHECK(s->NumGoroutines() == 0);
+  CHECK(s->NumClients() == 0);
+
+  bool threadsBack = checkFor(2s, 5ms, [&] { return processThreadCount() <= base; });
+  INFO("threads before: " << base << ", after: " << processThreadCount());
+  CHECK(threadsBack);
+
+  // Every client got its INFO and then end-of-file.
+  int eofs = 0;
+  for (auto& conn : idle) {
+    if (conn.waitClosed(2s)) ++eofs;
+    CHECK(conn.buffer().rfind("INFO {", 0) == 0);
+  }
+  CHECK(eofs == 100);
+
+  // Destroying a stopped server is fine.
+  s.reset();
+  CHECK(processThreadCount() <= base);
+}

@@ -1,0 +1,160 @@
+// Go: server/server_test.go (TestWriteDeadline), and beyond gnatsd 1.0.0:
+// a stalled subscriber must never slow the publisher or other subscribers
+// (ARCHITECTURE.md section 3).
+#include <sys/socket.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <thread>
+
+#include "test/helpers/test_server.h"
+
+using namespace gnatsd::test;
+using namespace std::chrono;
+
+namespace {
+long rssBytes() {
+  std::ifstream f("/proc/self/statm");
+  long pages = 0, rss = 0;
+  f >> pages >> rss;
+  return rss * 4096;
+}
+}  // namespace
+
+TEST_CASE("TestSlowConsumerDoesNotStallOthers", "[slow]") {
+  Options opts = DefaultTestOptions();
+  opts.WriteDeadline = 500ms;
+  opts.MaxPending = 8 * 1024 * 1024;
+  auto s = RunServer(opts);
+
+  // The stalled subscriber: subscribes, then never reads again.
+  Conn stalled = createClientConn(*s);
+  int small = 4096;
+  ::setsockopt(stalled.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  setupConn(stalled);
+  sendProto(stalled, "SUB foo 1\r\nPING\r\n");
+  expectResult(stalled, pongRe);
+
+  Conn healthy = createClientConn(*s);
+  setupConn(healthy);
+  sendProto(healthy, "SUB foo 1\r\nPING\r\n");
+  expectResult(healthy, pongRe);
+
+  Conn pub = createClientConn(*s);
+  setupConn(pub);
+
+  const std::string payload(1024, 'x');
+  const int total = 40000;  // ~41 MB: far more than the stalled socket holds
+  long rssBefore = rssBytes();
+  std::atomic<long> rssPeak{rssBefore};
+  std::atomic<int> received{0};
+  std::atomic<long long> maxGapUs{0};
+  std::thread reader([&] {
+    std::string buf;
+    char tmp[65536];
+    auto last = steady_clock::now();
+    bool first = true;
+    const std::string marker = "MSG foo 1 1024\r\n";
+    size_t scan = 0;
+    auto deadline = steady_clock::now() + 30s;
+    while (received < total && steady_clock::now() < deadline) {
+      ssize_t n = ::recv(healthy.fd(), tmp, sizeof tmp, 0);
+      if (n <= 0) break;
+      auto now = steady_clock::now();
+      if (!first) {
+        long long gap = duration_cast<microseconds>(now - last).count();
+        if (gap > maxGapUs) maxGapUs = gap;
+      }
+      first = false;
+      last = now;
+      buf.append(tmp, static_cast<size_t>(n));
+      // Count whole messages: header + 1024 bytes + CRLF.
+      const size_t msgLen = marker.size() + payload.size() + 2;
+      while (buf.size() - scan >= msgLen) {
+        REQUIRE(buf.compare(scan, marker.size(), marker) == 0);
+        scan += msgLen;
+        received++;
+      }
+      buf.erase(0, scan);
+      scan = 0;
+      long r = rssBytes();
+      if (r > rssPeak) rssPeak = r;
+    }
+  });
+
+  std::string batch;
+  for (int i = 0; i < total; ++i) {
+    batch += "PUB foo 1024\r\n" + payload + "\r\n";
+    if (batch.size() > 32 * 1024) {
+      REQUIRE(pub.send(batch));
+      batch.clear();
+    }
+  }
+  REQUIRE(pub.send(batch));
+  auto pubDone = steady_clock::now();
+  reader.join();
+
+  CHECK(received == total);  // the healthy subscriber got every message
+  INFO("max gap between reads on the healthy subscriber: " << maxGapUs / 1000 << " ms");
+  CHECK(maxGapUs < 100000);
+  // The stalled one was cut as a slow consumer, within the write deadline
+  // (and the server counted it).
+  REQUIRE(checkFor(3s, 10ms, [&] { return s->serverStats().slowConsumers.load() == 1; }));
+  CHECK(checkFor(2s, 10ms, [&] { return s->NumClients() == 2; }));
+  CHECK(steady_clock::now() - pubDone < 3s);
+  // Memory stayed bounded by max_pending (plus slack for buffers and the test).
+  INFO("RSS before " << rssBefore / 1024 << " KiB, peak " << rssPeak / 1024 << " KiB");
+  CHECK(rssPeak - rssBefore < opts.MaxPending + 24 * 1024 * 1024);
+  // The publisher was never cut and still works.
+  sendProto(pub, "PING\r\n");
+  expectResult(pub, pongRe);
+}
+
+TEST_CASE("TestSlowConsumerCutAtMaxPending", "[slow]") {
+  Options opts = DefaultTestOptions();
+  opts.WriteDeadline = 10s;  // only max_pending can trigger here
+  opts.MaxPending = 256 * 1024;
+  auto s = RunServer(opts);
+  Conn stalled = createClientConn(*s);
+  int small = 4096;
+  ::setsockopt(stalled.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  setupConn(stalled);
+  sendProto(stalled, "SUB foo 1\r\nPING\r\n");
+  expectResult(stalled, pongRe);
+  Conn pub = createClientConn(*s);
+  setupConn(pub);
+  const std::string payload(65536, 'y');
+  const std::string batch = "PUB foo 65536\r\n" + payload + "\r\n";
+  // Kernel socket buffers take several MB first; max_pending counts what is
+  // queued beyond them.
+  for (int i = 0; i < 1000 && s->serverStats().slowConsumers.load() == 0; ++i) REQUIRE(pub.send(batch));
+  REQUIRE(checkFor(3s, 10ms, [&] { return s->serverStats().slowConsumers.load() == 1; }));
+  CHECK(checkFor(2s, 10ms, [&] { return s->NumClients() == 1; }));
+  sendProto(pub, "PING\r\n");
+  expectResult(pub, pongRe);
+}
+
+TEST_CASE("TestWriteDeadline", "[slow]") {
+  // Go: server_test.go TestWriteDeadline: a client that never reads is cut
+  // once a write has waited write_deadline.
+  Options opts = DefaultTestOptions();
+  opts.WriteDeadline = 300ms;
+  auto s = RunServer(opts);
+  Conn c = createClientConn(*s);
+  int small = 4096;
+  ::setsockopt(c.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  setupConn(c);
+  sendProto(c, "SUB foo 1\r\nPING\r\n");
+  expectResult(c, pongRe);
+  const std::string payload(1000000, 'z');
+  auto start = steady_clock::now();
+  for (int i = 0; i < 20 && s->serverStats().slowConsumers.load() == 0; ++i) {
+    if (!c.send("PUB foo 1000000\r\n" + payload + "\r\n")) break;
+  }
+  REQUIRE(checkFor(5s, 10ms, [&] { return s->serverStats().slowConsumers.load() == 1; }));
+  CHECK(steady_clock::now() - start < 5s);
+  // The server dropped it. (Its socket drains slowly: the tiny receive
+  // buffer set after connect leaves TCP a window smaller than one segment.)
+  CHECK(checkFor(2s, 10ms, [&] { return s->NumClients() == 0; }));
+}
