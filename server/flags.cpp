@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "server/ciphersuites.h"
 #include "server/const.h"
 
 namespace gnatsd::server {
@@ -59,6 +60,37 @@ Common Options:
     -v, --version                    Show version
         --help_tls                   TLS help
 )";
+
+std::string TLSHelpText() {
+  std::string out = R"(
+TLS configuration is specified in the tls section of a configuration file:
+
+e.g.
+
+    tls {
+        cert_file: "./certs/server-cert.pem"
+        key_file:  "./certs/server-key.pem"
+        ca_file:   "./certs/ca.pem"
+        verify:    true
+
+        cipher_suites: [
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        ]
+        curve_preferences: [
+            "CurveP256",
+            "CurveP384",
+            "CurveP521"
+        ]
+    }
+
+Available cipher suites include:
+)";
+  for (const auto& c : cipherSuites()) out += "    " + std::string(c.name) + "\n";
+  out += "\nAvailable curve preferences include:\n";
+  for (const auto& c : curvePreferences()) out += "    " + std::string(c.name) + "\n";
+  return out;
+}
 
 namespace {
 

@@ -14,6 +14,10 @@ namespace gnatsd::server {
 // gnatsd's usage text, byte for byte (Go: usageStr).
 extern const char* const usageStr;
 
+// Go: PrintTLSHelpAndDie's text: a sample tls block, then the cipher suite
+// and curve names a config file may use.
+std::string TLSHelpText();
+
 // A command-line mistake: the caller prints what() and the usage, exit 1.
 class FlagError : public std::runtime_error {
  public:

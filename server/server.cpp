@@ -180,9 +180,11 @@ void Server::Start() {
     generateServerInfoJSON();
     stateCv_.SignalAll();
   }
+  // Signals are blocked (and routed to the signal thread) before any other
+  // server thread exists, so that every thread inherits the mask.
+  handleSignals();
   startGoRoutine("timer", [this] { timers_.Run(); });
   startGoRoutine("accept:" + std::to_string(port), [this] { AcceptLoop(); });
-  handleSignals();
 }
 
 void Server::AcceptLoop() {

@@ -62,8 +62,7 @@ void Server::handleSignals() {
           // 1.0.0 exited at once on SIGINT and ignored SIGTERM; both now
           // shut down gracefully (docs/DEVIATIONS.md).
           Debugf("Trapped \"%s\" signal", si.ssi_signo == SIGINT ? "interrupt" : "terminated");
-          Noticef("Server Exiting..");
-          RequestShutdown();
+          RequestShutdown();  // AcceptLoop logs "Server Exiting.." on its way out
           break;
         case SIGUSR1:
           Debugf("Trapped \"user defined signal 1\" signal");

@@ -262,6 +262,10 @@ std::vector<Row> badInputRows() {
   r.push_back(open("PUB * subject, pedantic off: reaches a * sub", Q, "SUB foo.* 1\r\nPUB foo.* 2\r\nok\r\n",
                    "MSG foo.* 1 2\r\nok\r\n"));
   r.push_back(open("PUB * subject, pedantic off: not a literal sub", Q, "SUB foo.bar 1\r\nPUB foo.* 2\r\nok\r\n", ""));
+  // 1.0.0 classifies a token by its first byte: "*bar" is a '*', ">bar" a '>'.
+  r.push_back(open("SUB token *bar acts as *", Q, "SUB foo.*bar 1\r\nPUB foo.xyz 2\r\nok\r\n", "MSG foo.xyz 1 2\r\nok\r\n"));
+  r.push_back(open("SUB token >bar acts as >", Q, "SUB foo.>bar 1\r\nPUB foo.x.y 2\r\nok\r\n", "MSG foo.x.y 1 2\r\nok\r\n"));
+  r.push_back(open("SUB token >bar not last", Q, "SUB foo.>bar.baz 1\r\n", INV));
   r.push_back(open("PUB _SYS. refused", N, "PUB _SYS.foo 2\r\nok\r\n", pubPerm("_SYS.foo")));
   r.push_back(open("PUB _SYS. refused, not delivered", Q, "SUB _SYS.foo 1\r\nPUB _SYS.foo 2\r\nok\r\n",
                    pubPerm("_SYS.foo")));

@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
       std::printf("nats-server version %s\n", std::string(VERSION).c_str());
       return 0;
     case CommandLine::Action::ShowTLSHelp:
-      printAndDie("TLS is not supported yet by gnatsd-cpp");
+      std::printf("%s", TLSHelpText().c_str());
+      return 0;
     case CommandLine::Action::Signal: {
       std::string err = ProcessSignal(cl.signalCommand, cl.signalPid);
       if (!err.empty()) printAndDie(err);
