@@ -12,7 +12,17 @@ DEPS := build-essential cmake pkg-config \
         libboost-thread-dev libboost-program-options-dev \
         nlohmann-json3-dev catch2 libssl-dev libcrypt-dev libnats-dev
 
-.PHONY: all deps configure build run test clean asan tsan
+# Fuzzing (fuzz/): clang with libFuzzer and ASan/UBSan, in its own build dir.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_OUT     ?= fuzz-out
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   ?= -max_len=4096 -timeout=10 -rss_limit_mb=2048
+FUZZERS      := parser_fuzz conf_fuzz
+
+# Soak test (tools/soak): an in-process server under mixed load.
+SOAK_SECONDS ?= 60
+
+.PHONY: all deps deps-clang configure build run test clean asan tsan tsa fuzz soak
 
 all: build
 
@@ -39,11 +49,60 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
+# The whole suite under AddressSanitizer+UBSan (leaks included) and under
+# ThreadSanitizer. The 10,000-connection test runs in the normal build only:
+# TSan cannot track that many live threads, and ASan makes it crawl.
+SANITIZER_CTEST := -E TestTenThousandConnections
 asan:
-	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_ARGS="-DGNATSD_SANITIZE=address"
+	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_ARGS="-DGNATSD_SANITIZE=address" \
+	  CTEST_ARGS="$(SANITIZER_CTEST) $(CTEST_ARGS)"
 
 tsan:
-	$(MAKE) test BUILD=build-tsan BUILD_TYPE=Debug CMAKE_ARGS="-DGNATSD_SANITIZE=thread"
+	$(MAKE) test BUILD=build-tsan BUILD_TYPE=Debug CMAKE_ARGS="-DGNATSD_SANITIZE=thread" \
+	  CTEST_ARGS="$(SANITIZER_CTEST) $(CTEST_ARGS)"
+
+deps-clang:
+	@for p in clang libclang-rt-14-dev; do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+# clang's -Wthread-safety over the lock-annotated code (server/mutex.h), as errors.
+tsa: deps deps-clang
+	CC=clang CXX=clang++ cmake -S . -B build-tsa -DCMAKE_BUILD_TYPE=Debug \
+	  -DGNATSD_THREAD_SAFETY=ON -DGNATSD_TESTS=OFF
+	cmake --build build-tsa -j $(JOBS) --target server gnatsd
+
+# Runs each fuzzer for FUZZ_SECONDS on a copy of its committed corpus (the
+# repo is never written to). Fails, naming the input, if one finds a crash.
+fuzz: deps deps-clang
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++ -DGNATSD_FUZZ=ON -DGNATSD_TESTS=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZERS)
+	@root=$$(pwd); failed=""; \
+	for f in $(FUZZERS); do \
+	  name=$${f%_fuzz}; work=$$root/$(FUZZ_OUT)/$$name; \
+	  rm -rf $$work; mkdir -p $$work/artifacts; cp -r fuzz/corpus/$$name $$work/corpus; \
+	  echo "== $$f: $(FUZZ_SECONDS)s from a copy of fuzz/corpus/$$name (log: $$work/log)"; \
+	  (cd $$work/corpus && $$root/$(FUZZ_BUILD)/$$f -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
+	     -print_final_stats=1 -artifact_prefix=$$work/artifacts/ .) > $$work/log 2>&1; rc=$$?; \
+	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)|^Done ' $$work/log; \
+	  if [ $$rc -ne 0 ] || [ -n "$$(ls -A $$work/artifacts)" ]; then \
+	    failed="$$failed $$f"; \
+	    echo "!! $$f failed (exit $$rc); last lines of $$work/log:"; tail -n 60 $$work/log; \
+	    for a in $$work/artifacts/*; do [ -f "$$a" ] || continue; \
+	      echo "!! crash input: $$a"; od -A d -c "$$a" | head -n 40; done; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi; echo "fuzz: no crash"
+
+# Runs tools/soak against an in-process server for SOAK_SECONDS
+# (CI: make soak SOAK_SECONDS=20).
+soak: configure
+	cmake --build $(BUILD) -j $(JOBS) --target soak
+	./$(BUILD)/soak --seconds $(SOAK_SECONDS)
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-tsa $(FUZZ_BUILD) $(FUZZ_OUT)

@@ -85,7 +85,6 @@ client::client(Server* srv, Fd nc, ClientType typ)
     maxPending_ = MAX_PENDING_SIZE;
     writeDeadline_ = DEFAULT_FLUSH_DEADLINE;
   }
-  msgh_.reserve(512);
   liveCount_.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -440,6 +439,9 @@ Error client::processPub(std::string_view arg) {
   traceInOp("PUB", arg);
   std::array<std::string_view, MAX_PUB_ARGS + 1> args;
   size_t n = splitArgs<MAX_PUB_ARGS>(arg, args);
+  // A PUB has no sid; a stale one (a route's earlier MSG) may point into
+  // argBuf_, which clonePubArg overwrites.
+  pa_.sid = {};
   switch (n) {
     case 2:
       pa_.subject = args[0];

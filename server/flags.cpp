@@ -202,6 +202,7 @@ CommandLine ConfigureOptions(const std::vector<std::string>& argsIn) {
   } catch (const po::unknown_option& e) {
     std::string name = e.get_option_name();
     while (!name.empty() && name[0] == '-') name.erase(0, 1);
+    name = name.substr(0, name.find('='));
     throw FlagError("flag provided but not defined: -" + name);
   } catch (const po::error& e) {
     throw FlagError(e.what());
@@ -213,7 +214,11 @@ CommandLine ConfigureOptions(const std::vector<std::string>& argsIn) {
     if (o.string_key == "args") {
       for (const auto& v : o.value) {
         // Unregistered "-x" reaches us as a positional.
-        if (v.size() > 1 && v[0] == '-') throw FlagError("flag provided but not defined: " + v);
+        if (v.size() > 1 && v[0] == '-') {
+          std::string name = v.substr(0, v.find('='));
+          while (name.size() > 1 && name[1] == '-') name.erase(0, 1);
+          throw FlagError("flag provided but not defined: " + name);
+        }
         positionals.push_back(v);
       }
       continue;

@@ -516,11 +516,12 @@ TLSConfigOpts parseTLS(const source& src, const json& tlsm, const pointer& at) {
   for (const auto& [k, v] : tlsm.items()) {
     const std::string key = lower(k);
     const pointer here = at / k;
+    const json& value = v;  // clang 14 cannot capture a structured binding
     auto filename = [&](std::string& out) {
-      if (!v.is_string()) {
+      if (!value.is_string()) {
         src.fail(here, "error parsing tls config, expected '" + key + "' to be filename");
       }
-      out = v.get<std::string>();
+      out = value.get<std::string>();
     };
     if (key == "cert_file") {
       filename(tc.CertFile);
@@ -1036,6 +1037,11 @@ Options ProcessConfigFile(const std::string& configFile) {
         src.wrongType(at, k, "a duration string or an integer", v);
       }
       explicitly("WriteDeadline");
+    } else if (key == "max_pending") {
+      // Beyond 1.0.0: nats-server's key, bytes (size suffixes like 64MB work).
+      opts.MaxPending = src.integer(v, at, k);
+      if (opts.MaxPending <= 0) src.fail(at, "max_pending must be a positive number of bytes");
+      explicitly("MaxPending");
     }
     // Any other key is ignored, as gnatsd does (variables among them).
   }

@@ -141,6 +141,19 @@ void setupConn(Conn& c) {
   expectResult(c, pongRe);
 }
 
+void doAuthConnect(Conn& c, std::string_view token, std::string_view user, std::string_view pass) {
+  std::string cs = "CONNECT {\"verbose\":true,\"auth_token\":\"";
+  cs.append(token).append("\",\"user\":\"").append(user).append("\",\"pass\":\"");
+  cs.append(pass).append("\"}\r\n");
+  sendProto(c, cs);
+}
+
+void expectAuthRequired(Conn& c) {
+  nlohmann::json info = checkInfoMsg(c);
+  INFO("INFO: " << info.dump());
+  REQUIRE(info.value("auth_required", false) == true);
+}
+
 bool checkFor(std::chrono::milliseconds timeout, std::chrono::milliseconds interval,
               const std::function<bool()>& pred) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

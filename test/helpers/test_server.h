@@ -82,6 +82,12 @@ void setupConn(Conn& c);
 // Go: setupConnWithProto.
 void setupConnWithProto(Conn& c, int proto);
 
+// Go: doAuthConnect (test/auth_test.go). CONNECT with verbose on and the
+// given token, user and password (sent as JSON strings, unescaped).
+void doAuthConnect(Conn& c, std::string_view token, std::string_view user, std::string_view pass);
+// Go: expectAuthRequired. Reads INFO and REQUIREs auth_required == true.
+void expectAuthRequired(Conn& c);
+
 // Polls pred every `interval` until it holds or `timeout` passes.
 bool checkFor(std::chrono::milliseconds timeout, std::chrono::milliseconds interval,
               const std::function<bool()>& pred);

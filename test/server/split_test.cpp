@@ -261,6 +261,24 @@ TEST_CASE("TestSplitBufferMsgOp", "[split]") {
 
 // --- beyond split_test.go ---------------------------------------------------------
 
+// Found by TestParseFuzzLite under ASan: PUB has no sid, so a PUB from a
+// route kept the sid view of an earlier MSG, which pointed into argBuf; when
+// the PUB's payload was then cut by the end of a read, saving the arguments
+// copied argBuf onto itself (overlapping memcpy, or a read of freed memory
+// if it grew).
+TEST_CASE("TestSplitRoutePubAfterSplitMsg", "[split]") {
+  auto r = dummyClient(nullptr, ROUTER);
+  parseOK(*r, "MSG foo RS");
+  parseOK(*r, "ID:1:2 5\r\nhello\r\n");
+  REQUIRE(r->TEST_state() == OP_START);
+  parseOK(*r, "PUB bar 5\r\nhe");
+  REQUIRE(r->TEST_state() == MSG_PAYLOAD);
+  REQUIRE(r->TEST_pa().subject == "bar");
+  REQUIRE(r->TEST_pa().szb == "5");
+  REQUIRE(r->TEST_pa().sid.empty());
+  parseExpect(*r, "llo\r\n", OP_START);
+}
+
 namespace {
 
 // Calls fn with `op` cut into three reads at every pair of positions

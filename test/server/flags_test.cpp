@@ -1,0 +1,114 @@
+// Go: main.go (gnatsd v1.0.0 has no test for it; these pin its behaviour)
+// Flags, Go's flag syntax, and how flags combine with a config file.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+
+#include "server/flags.h"
+
+using namespace gnatsd::server;
+using Action = CommandLine::Action;
+
+namespace {
+std::string writeConf(const std::string& body) {
+  char path[] = "/tmp/gnatsd-flags-XXXXXX";
+  int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  std::ofstream(path) << body;
+  return path;
+}
+}  // namespace
+
+TEST_CASE("TestFlagsGoSyntax", "[flags]") {
+  // One dash or two, "-x v" or "-x=v".
+  CHECK(ConfigureOptions({"-p", "4333"}).opts.Port == 4333);
+  CHECK(ConfigureOptions({"--port", "4333"}).opts.Port == 4333);
+  CHECK(ConfigureOptions({"-port=4333"}).opts.Port == 4333);
+  CHECK(ConfigureOptions({"--p=4333"}).opts.Port == 4333);
+  CHECK(ConfigureOptions({"-p", "-1"}).opts.Port == -1);
+  CHECK(ConfigureOptions({"-user", "derek", "--pass", "s3cr3t"}).opts.Username == "derek");
+  CHECK(ConfigureOptions({"-a", "127.0.0.1"}).opts.Host == "127.0.0.1");
+  CHECK(ConfigureOptions({"-net", "127.0.0.2"}).opts.Host == "127.0.0.2");
+  // -DV is a flag of its own.
+  auto dv = ConfigureOptions({"-DV"}).opts;
+  CHECK((dv.Debug && dv.Trace));
+  // -T defaults to true and takes =false.
+  CHECK(ConfigureOptions({}).opts.Logtime);
+  CHECK_FALSE(ConfigureOptions({"-T=false"}).opts.Logtime);
+  CHECK_FALSE(ConfigureOptions({"--logtime=0"}).opts.Logtime);
+}
+
+TEST_CASE("TestFlagsCommands", "[flags]") {
+  CHECK(ConfigureOptions({"-v"}).action == Action::ShowVersion);
+  CHECK(ConfigureOptions({"--version"}).action == Action::ShowVersion);
+  CHECK(ConfigureOptions({"version"}).action == Action::ShowVersion);
+  CHECK(ConfigureOptions({"VERSION"}).action == Action::ShowVersion);
+  CHECK(ConfigureOptions({"help"}).action == Action::ShowHelp);
+  CHECK(ConfigureOptions({"-h"}).action == Action::ShowHelp);
+  CHECK(ConfigureOptions({"--help"}).action == Action::ShowHelp);
+  CHECK(ConfigureOptions({"--help_tls"}).action == Action::ShowTLSHelp);
+  auto sig = ConfigureOptions({"-sl", "reload=1234"});
+  CHECK(sig.action == Action::Signal);
+  CHECK(sig.signalCommand == "reload");
+  CHECK(sig.signalPid == "1234");
+  auto sig2 = ConfigureOptions({"--signal", "stop"});
+  CHECK(sig2.signalCommand == "stop");
+  CHECK(sig2.signalPid.empty());
+}
+
+TEST_CASE("TestFlagsBadInput", "[flags]") {
+  CHECK_THROWS_WITH(ConfigureOptions({"-x"}), "flag provided but not defined: -x");
+  CHECK_THROWS_WITH(ConfigureOptions({"--bogus=1"}), "flag provided but not defined: -bogus");
+  CHECK_THROWS_WITH(ConfigureOptions({"-p", "abc"}), "invalid value \"abc\" for flag -p: parse error");
+  CHECK_THROWS_WITH(ConfigureOptions({"-p", "70000"}),
+                    "invalid value \"70000\" for flag -p: port must be between -1 (random) and 65535");
+  CHECK_THROWS_WITH(ConfigureOptions({"-p"}), "flag needs an argument: -p");
+  CHECK_THROWS_WITH(ConfigureOptions({"-T=maybe"}), "invalid boolean value \"maybe\" for -T: parse error");
+  CHECK_THROWS_WITH(ConfigureOptions({"foo"}), "Unrecognized command: \"foo\"");
+  // Go: a boolean never takes the next word; "true" becomes a stray command.
+  CHECK_THROWS_WITH(ConfigureOptions({"--no_advertise", "true"}), "Unrecognized command: \"true\"");
+  CHECK_THROWS_AS(ConfigureOptions({"-x"}), FlagError);
+  CHECK_THROWS_WITH(ConfigureOptions({"-c", "/nonexistent/gnatsd.conf"}),
+                    Catch::Contains("error opening config file") && Catch::Contains("/nonexistent/gnatsd.conf"));
+}
+
+TEST_CASE("TestFlagsNotSupportedYet", "[flags]") {
+  CHECK_THROWS_WITH(ConfigureOptions({"--tls"}), "TLS Server certificate must be present and valid.");
+  CHECK_THROWS_WITH(ConfigureOptions({"--tls", "--tlscert", "c.pem"}),
+                    "TLS Server private key must be present and valid.");
+  CHECK_THROWS_WITH(ConfigureOptions({"--tls", "--tlscert", "c.pem", "--tlskey", "k.pem"}),
+                    Catch::Contains("TLS") && Catch::Contains("not supported yet"));
+  CHECK_THROWS_WITH(ConfigureOptions({"--routes", "nats://127.0.0.1:6222"}),
+                    "Solicited routes require cluster capabilities, e.g. --cluster.");
+  CHECK_THROWS_WITH(ConfigureOptions({"--cluster", "nats://127.0.0.1:6222"}), Catch::Contains("not supported yet"));
+  CHECK_THROWS_WITH(ConfigureOptions({"-m", "8222"}), Catch::Contains("not supported yet"));
+  CHECK_THROWS_WITH(ConfigureOptions({"-ms", "8222"}), Catch::Contains("not supported yet"));
+  CHECK_THROWS_WITH(ConfigureOptions({"--profile", "6060"}), Catch::Contains("not supported yet"));
+}
+
+TEST_CASE("TestFlagsOverrideConfigFile", "[flags]") {
+  std::string conf = writeConf(
+      "port: 4111\nhost: 127.0.0.1\nlogtime: false\ndebug: true\n"
+      "authorization { user: alice, password: foo }\nmax_payload: 2000\nmax_pending: 2MB\n");
+  auto fileOnly = ConfigureOptions({"-c", conf}).opts;
+  CHECK(fileOnly.Port == 4111);
+  CHECK(fileOnly.Host == "127.0.0.1");
+  CHECK(fileOnly.Username == "alice");
+  CHECK(fileOnly.MaxPayload == 2000);
+  CHECK(fileOnly.MaxPending == 2 * 1024 * 1024);
+  CHECK(fileOnly.Debug);
+  // 1.0.0 let the -T default override logtime: false; we keep the file's value.
+  CHECK_FALSE(fileOnly.Logtime);
+
+  auto merged = ConfigureOptions({"-c", conf, "-p", "4222", "--user", "bob", "-T", "-D=false"}).opts;
+  CHECK(merged.Port == 4222);
+  CHECK(merged.Username == "bob");
+  CHECK(merged.Password == "foo");  // not given on the command line: the file's
+  CHECK(merged.MaxPayload == 2000);
+  CHECK(merged.Logtime);      // typed -T wins
+  CHECK_FALSE(merged.Debug);  // typed -D=false wins too
+  std::remove(conf.c_str());
+}
