@@ -1160,6 +1160,15 @@ std::vector<ip16> urlIPs(const std::string& host) {
   in6_addr v6;
   if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return {fromV4(v4)};
   if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return {fromV6(v6)};
+  // "localhost" is the loopback addresses by definition (RFC 6761), also on
+  // a machine without /etc/hosts.
+  std::string lower = host;
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (lower == "localhost" || (lower.size() > 10 && lower.ends_with(".localhost"))) {
+    inet_pton(AF_INET, "127.0.0.1", &v4);
+    inet_pton(AF_INET6, "::1", &v6);
+    return {fromV4(v4), fromV6(v6)};
+  }
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;

@@ -147,8 +147,13 @@ Error client::parse(std::string_view buf) {
           drop_ = 0;
           as = i + 1;
           state_ = OP_START;
-        } else if (haveMsgBuf_) {
-          msgBuf_.push_back(b);
+        } else {
+          // One byte (the CR) may follow the payload unchecked; a second
+          // one can only end in the length error at the LF, so fail now
+          // rather than buffer bytes until an LF that may never come.
+          const ptrdiff_t have = haveMsgBuf_ ? static_cast<ptrdiff_t>(msgBuf_.size()) : i - as;
+          if (have > pa_.size) goto parseErr;
+          if (haveMsgBuf_) msgBuf_.push_back(b);
         }
         break;
       case OP_S:

@@ -14,6 +14,12 @@ using namespace gnatsd::test;
 using namespace std::chrono;
 
 namespace {
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr int kSanitizerSlowdown = 10;
+#else
+constexpr int kSanitizerSlowdown = 1;
+#endif
+
 long rssBytes() {
   std::ifstream f("/proc/self/statm");
   long pages = 0, rss = 0;
@@ -50,6 +56,7 @@ TEST_CASE("TestSlowConsumerDoesNotStallOthers", "[slow]") {
   std::atomic<long> rssPeak{rssBefore};
   std::atomic<int> received{0};
   std::atomic<long long> maxGapUs{0};
+  std::atomic<bool> framingError{false};
   std::thread reader([&] {
     std::string buf;
     char tmp[65536];
@@ -72,7 +79,10 @@ TEST_CASE("TestSlowConsumerDoesNotStallOthers", "[slow]") {
       // Count whole messages: header + 1024 bytes + CRLF.
       const size_t msgLen = marker.size() + payload.size() + 2;
       while (buf.size() - scan >= msgLen) {
-        REQUIRE(buf.compare(scan, marker.size(), marker) == 0);
+        if (buf.compare(scan, marker.size(), marker) != 0) {
+          framingError = true;  // Catch2 assertions are for the main thread only
+          return;
+        }
         scan += msgLen;
         received++;
       }
@@ -95,9 +105,11 @@ TEST_CASE("TestSlowConsumerDoesNotStallOthers", "[slow]") {
   auto pubDone = steady_clock::now();
   reader.join();
 
+  CHECK_FALSE(framingError);
   CHECK(received == total);  // the healthy subscriber got every message
   INFO("max gap between reads on the healthy subscriber: " << maxGapUs / 1000 << " ms");
-  CHECK(maxGapUs < 100000);
+  // 100 ms in a normal build; sanitizers slow everything several times over.
+  CHECK(maxGapUs < 100000 * kSanitizerSlowdown);
   // The stalled one was cut as a slow consumer, within the write deadline
   // (and the server counted it).
   REQUIRE(checkFor(3s, 10ms, [&] { return s->serverStats().slowConsumers.load() == 1; }));
@@ -105,7 +117,9 @@ TEST_CASE("TestSlowConsumerDoesNotStallOthers", "[slow]") {
   CHECK(steady_clock::now() - pubDone < 3s);
   // Memory stayed bounded by max_pending (plus slack for buffers and the test).
   INFO("RSS before " << rssBefore / 1024 << " KiB, peak " << rssPeak / 1024 << " KiB");
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's quarantine keeps freed memory resident
   CHECK(rssPeak - rssBefore < opts.MaxPending + 24 * 1024 * 1024);
+#endif
   // The publisher was never cut and still works.
   sendProto(pub, "PING\r\n");
   expectResult(pub, pongRe);
