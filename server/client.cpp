@@ -117,20 +117,42 @@ std::string vformat(const char* fmt, va_list ap) {
 }
 }  // namespace
 
-#define GNATSD_CLIENT_LOG(level, enabled)                              \
-  void client::level(const char* fmt, ...) {                           \
-    if (!srv_ || !(enabled)) return;                                   \
-    va_list ap;                                                        \
-    va_start(ap, fmt);                                                 \
-    std::string msg = vformat(fmt, ap);                                \
-    va_end(ap);                                                        \
-    srv_->level("%s - %s", ncs_.c_str(), msg.c_str());                 \
-  }
-GNATSD_CLIENT_LOG(Errorf, true)
-GNATSD_CLIENT_LOG(Noticef, true)
-GNATSD_CLIENT_LOG(Debugf, srv_->debugEnabled())
-GNATSD_CLIENT_LOG(Tracef, srv_->traceEnabled())
-#undef GNATSD_CLIENT_LOG
+void client::logWithPrefix(void (Server::*log)(const char*, ...), const char* fmt, va_list ap) {
+  std::string msg = vformat(fmt, ap);
+  (srv_->*log)("%s - %s", ncs_.c_str(), msg.c_str());
+}
+
+void client::Errorf(const char* fmt, ...) {
+  if (!srv_) return;
+  va_list ap;
+  va_start(ap, fmt);
+  logWithPrefix(&Server::Errorf, fmt, ap);
+  va_end(ap);
+}
+
+void client::Noticef(const char* fmt, ...) {
+  if (!srv_) return;
+  va_list ap;
+  va_start(ap, fmt);
+  logWithPrefix(&Server::Noticef, fmt, ap);
+  va_end(ap);
+}
+
+void client::Debugf(const char* fmt, ...) {
+  if (!srv_ || !srv_->debugEnabled()) return;
+  va_list ap;
+  va_start(ap, fmt);
+  logWithPrefix(&Server::Debugf, fmt, ap);
+  va_end(ap);
+}
+
+void client::Tracef(const char* fmt, ...) {
+  if (!srv_ || !srv_->traceEnabled()) return;
+  va_list ap;
+  va_start(ap, fmt);
+  logWithPrefix(&Server::Tracef, fmt, ap);
+  va_end(ap);
+}
 
 void client::traceOp(const char* dir, std::string_view op, std::string_view arg) {
   // gnatsd prints the op and its argument as a Go slice: "->> [PUB foo 2]".

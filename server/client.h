@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdarg>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -253,6 +254,8 @@ class client : public std::enable_shared_from_this<client> {
   void traceOutOp(std::string_view op, std::string_view arg) {
     if (trace_) traceOp("<<-", op, arg);
   }
+  // Formats and hands the line, prefixed with String(), to a Server logger.
+  void logWithPrefix(void (Server::*log)(const char*, ...), const char* fmt, va_list ap);
   const char* typeString() const { return typ_ == CLIENT ? "Client" : "Router"; }
 
   // Constant after construction / initClient (set before other threads see us).

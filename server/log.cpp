@@ -96,19 +96,42 @@ void Server::logf(int level, const char* fmt, va_list ap) {
   }
 }
 
-#define GNATSD_SERVER_LOG(name, level, gate) \
-  void Server::name(const char* fmt, ...) {  \
-    if (!(gate)) return;                     \
-    va_list ap;                              \
-    va_start(ap, fmt);                       \
-    logf(level, fmt, ap);                    \
-    va_end(ap);                              \
-  }
-GNATSD_SERVER_LOG(Noticef, kNotice, true)
-GNATSD_SERVER_LOG(Errorf, kError, true)
-GNATSD_SERVER_LOG(Fatalf, kFatal, true)
-GNATSD_SERVER_LOG(Debugf, kDebug, debug_.load(std::memory_order_relaxed))
-GNATSD_SERVER_LOG(Tracef, kTrace, trace_.load(std::memory_order_relaxed))
-#undef GNATSD_SERVER_LOG
+void Server::Noticef(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  logf(kNotice, fmt, ap);
+  va_end(ap);
+}
+
+void Server::Errorf(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  logf(kError, fmt, ap);
+  va_end(ap);
+}
+
+void Server::Fatalf(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  logf(kFatal, fmt, ap);
+  va_end(ap);
+}
+
+// Debug and trace cost one relaxed load when they are off.
+void Server::Debugf(const char* fmt, ...) {
+  if (!debug_.load(std::memory_order_relaxed)) return;
+  va_list ap;
+  va_start(ap, fmt);
+  logf(kDebug, fmt, ap);
+  va_end(ap);
+}
+
+void Server::Tracef(const char* fmt, ...) {
+  if (!trace_.load(std::memory_order_relaxed)) return;
+  va_list ap;
+  va_start(ap, fmt);
+  logf(kTrace, fmt, ap);
+  va_end(ap);
+}
 
 }  // namespace gnatsd::server
