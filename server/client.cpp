@@ -105,20 +105,9 @@ void client::initClient() {
   last_ = start_;
 }
 
-namespace {
-std::string vformat(const char* fmt, va_list ap) {
-  va_list ap2;
-  va_copy(ap2, ap);
-  int n = std::vsnprintf(nullptr, 0, fmt, ap);
-  std::string out(n > 0 ? static_cast<size_t>(n) : 0, '\0');
-  if (n > 0) std::vsnprintf(out.data(), out.size() + 1, fmt, ap2);
-  va_end(ap2);
-  return out;
-}
-}  // namespace
 
 void client::logWithPrefix(void (Server::*log)(const char*, ...), const char* fmt, va_list ap) {
-  std::string msg = vformat(fmt, ap);
+  std::string msg = vstringPrintf(fmt, ap);
   (srv_->*log)("%s - %s", ncs_.c_str(), msg.c_str());
 }
 

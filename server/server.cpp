@@ -254,6 +254,9 @@ void Server::createClient(Fd conn) {
     }
     clients_.emplace(c->cid(), c);
   }
+  // A peer that reset at once makes the INFO write fail and close the
+  // client before it was registered, when its removeClient found nothing.
+  if (c->isClosed()) removeClient(c.get());
   {
     MutexLock l(c->mu_);
     if (!c->closed_) {

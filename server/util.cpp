@@ -162,16 +162,21 @@ std::string durationString(std::chrono::nanoseconds d) {
   return out;
 }
 
-std::string stringPrintf(const char* fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
+std::string vstringPrintf(const char* fmt, va_list ap) {
   va_list ap2;
   va_copy(ap2, ap);
   int n = std::vsnprintf(nullptr, 0, fmt, ap);
-  va_end(ap);
   std::string out(n > 0 ? static_cast<size_t>(n) : 0, '\0');
   if (n > 0) std::vsnprintf(out.data(), out.size() + 1, fmt, ap2);
   va_end(ap2);
+  return out;
+}
+
+std::string stringPrintf(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  std::string out = vstringPrintf(fmt, ap);
+  va_end(ap);
   return out;
 }
 

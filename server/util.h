@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdarg>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -31,6 +32,7 @@ std::string durationString(std::chrono::nanoseconds d);
 
 // printf into a std::string.
 std::string stringPrintf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string vstringPrintf(const char* fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 }  // namespace gnatsd::server
 
