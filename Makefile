@@ -84,9 +84,9 @@ fuzz: deps deps-clang
 	@root=$$(pwd); failed=""; \
 	for f in $(FUZZERS); do \
 	  name=$${f%_fuzz}; work=$$root/$(FUZZ_OUT)/$$name; \
-	  rm -rf $$work; mkdir -p $$work/artifacts; cp -r fuzz/corpus/$$name $$work/corpus; \
+	  rm -rf $$work; mkdir -p $$work/artifacts $$work/tmp; cp -r fuzz/corpus/$$name $$work/corpus; \
 	  echo "== $$f: $(FUZZ_SECONDS)s from a copy of fuzz/corpus/$$name (log: $$work/log)"; \
-	  (cd $$work/corpus && $$root/$(FUZZ_BUILD)/$$f -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
+	  (cd $$work/corpus && TMPDIR=$$work/tmp $$root/$(FUZZ_BUILD)/$$f -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
 	     -print_final_stats=1 -artifact_prefix=$$work/artifacts/ .) > $$work/log 2>&1; rc=$$?; \
 	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)|^Done ' $$work/log; \
 	  if [ $$rc -ne 0 ] || [ -n "$$(ls -A $$work/artifacts)" ]; then \

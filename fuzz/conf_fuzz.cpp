@@ -106,8 +106,11 @@ bool mentionsInclude(const std::string& text) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
-  char tmpl[] = "/tmp/conf_fuzz.XXXXXX";
-  if (!::mkdtemp(tmpl)) {
+  // libFuzzer may leave with _Exit (time limit, crash), skipping atexit:
+  // `make fuzz` points TMPDIR into its work directory, wiped on each run.
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string tmpl = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/conf_fuzz.XXXXXX";
+  if (!::mkdtemp(tmpl.data())) {
     std::perror("conf_fuzz: mkdtemp");
     std::abort();
   }

@@ -69,6 +69,42 @@ bool unmarshalClientOpts(std::string_view js, clientOpts* opts) {
   return true;
 }
 
+namespace {
+
+// True for the CONNECT keys that carry a secret. Keys are matched without
+// regard to case, as unmarshalClientOpts matches them.
+bool isSecretKey(std::string key) {
+  for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return key == "pass" || key == "auth_token";
+}
+
+// The CONNECT argument as it may appear in a log line: the values of "pass"
+// and "auth_token" become "[REDACTED]" (as nats-server does; gnatsd 1.0.0
+// traced them as sent). JSON that does not parse is shown only if it holds
+// nothing that could be a secret.
+std::string redactConnectSecrets(std::string_view arg) {
+  auto j = nlohmann::ordered_json::parse(arg.begin(), arg.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    std::string lower(arg);
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    bool risky = lower.find("pass") != std::string::npos ||
+                 lower.find("token") != std::string::npos || lower.find('\\') != std::string::npos;
+    return risky ? std::string("[REDACTED]") : std::string(arg);
+  }
+  bool redacted = false;
+  for (auto item = j.begin(); item != j.end(); ++item) {
+    if (isSecretKey(item.key()) && !item.value().is_null()) {
+      item.value() = "[REDACTED]";
+      redacted = true;
+    }
+  }
+  // Untouched JSON is shown exactly as the client sent it.
+  if (!redacted) return std::string(arg);
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------------------
 // construction, logging
 
@@ -275,7 +311,7 @@ void client::processErr(std::string_view arg) {
 }
 
 Error client::processConnect(std::string_view arg) {
-  traceInOp("CONNECT", arg);
+  if (trace_) traceInOp("CONNECT", redactConnectSecrets(arg));
   MutexLock l(mu_);
   // When the auth timer has already fired, its callback answers and closes
   // the connection; wait for that instead of racing it.
@@ -285,7 +321,7 @@ Error client::processConnect(std::string_view arg) {
   }
   last_ = std::chrono::system_clock::now();
   if (!unmarshalClientOpts(arg, &opts_)) {
-    return Error::New("invalid CONNECT JSON: " + std::string(arg));
+    return Error::New("invalid CONNECT JSON: " + redactConnectSecrets(arg));
   }
   connectReceived_ = true;
   verbose_ = opts_.Verbose;
@@ -545,9 +581,12 @@ bool subjectIsSubsetMatch(std::string_view subject, std::string_view pattern) {
     std::string_view st = nextToken(subject);
     std::string_view pt = nextToken(pattern);
     if (pt == ">") return true;  // covers this token and everything after
-    if (st == ">") return false;  // subject reaches further than a non-> pattern
-    if (pt == "*") continue;      // any single token, including a '*'
-    if (st != pt) return false;   // literal (or '*' under a literal) differs
+    // The sublist files a token by its first byte (`>x` as `>`, `*x` as
+    // `*`), so judge the subscription's tokens the same way.
+    if (st.starts_with('>')) return false;  // reaches further than a non-> pattern
+    if (pt == "*") continue;                // any single token, including a '*'
+    if (st.starts_with('*')) return false;  // a wildcard under a literal
+    if (st != pt) return false;             // literals differ
   }
   return sDone && pDone;
 }

@@ -43,6 +43,17 @@ Error client::parse(std::string_view buf) {
     }
     return buf.substr(static_cast<size_t>(as), static_cast<size_t>(i - drop_ - as));
   };
+  // Deviation from 1.0.0: drop_ says "the last byte was a CR", so only a CR
+  // right before the LF is dropped. A CR followed by anything else is part
+  // of the argument; 1.0.0 dropped the byte before the LF instead, or, for a
+  // line cut across reads, the CR or the byte before the cut, so the same
+  // bytes meant different things depending on the reads (found by
+  // fuzz/parser_fuzz.cpp). A CR left out of argBuf_ at the end of a read goes
+  // back in here once the next byte shows it was not the line's end.
+  auto keepStrayCR = [&] {
+    if (drop_ && haveArgBuf_) argBuf_.push_back('\r');
+    drop_ = 0;
+  };
   // Deviation from 1.0.0 (docs/DEVIATIONS.md): a complete control line is
   // held to max_control_line too, not only one split across reads.
   auto overMaxControlLine = [&](std::string_view arg) {
@@ -92,6 +103,7 @@ Error client::parse(std::string_view buf) {
         break;
       case PUB_ARG:
         if (b == '\r') {
+          keepStrayCR();
           drop_ = 1;
         } else if (b == '\n') {
           // The arguments stay referenced by pa_ until the payload is done,
@@ -108,8 +120,9 @@ Error client::parse(std::string_view buf) {
           // Skip straight to the end of the payload when it is all here;
           // otherwise the split handling below takes over.
           if (!haveMsgBuf_) i = as + pa_.size - LEN_CR_LF;
-        } else if (haveArgBuf_) {
-          argBuf_.push_back(b);
+        } else {
+          keepStrayCR();
+          if (haveArgBuf_) argBuf_.push_back(b);
         }
         break;
       case MSG_PAYLOAD:
@@ -175,6 +188,7 @@ Error client::parse(std::string_view buf) {
         break;
       case SUB_ARG:
         if (b == '\r') {
+          keepStrayCR();
           drop_ = 1;
         } else if (b == '\n') {
           std::string_view arg = argOf(false);
@@ -186,8 +200,9 @@ Error client::parse(std::string_view buf) {
           drop_ = 0;
           as = i + 1;
           state_ = OP_START;
-        } else if (haveArgBuf_) {
-          argBuf_.push_back(b);
+        } else {
+          keepStrayCR();
+          if (haveArgBuf_) argBuf_.push_back(b);
         }
         break;
       case OP_U:
@@ -217,6 +232,7 @@ Error client::parse(std::string_view buf) {
         break;
       case UNSUB_ARG:
         if (b == '\r') {
+          keepStrayCR();
           drop_ = 1;
         } else if (b == '\n') {
           std::string_view arg = argOf(false);
@@ -228,8 +244,9 @@ Error client::parse(std::string_view buf) {
           drop_ = 0;
           as = i + 1;
           state_ = OP_START;
-        } else if (haveArgBuf_) {
-          argBuf_.push_back(b);
+        } else {
+          keepStrayCR();
+          if (haveArgBuf_) argBuf_.push_back(b);
         }
         break;
       case OP_PI:
@@ -295,6 +312,7 @@ Error client::parse(std::string_view buf) {
         break;
       case CONNECT_ARG:
         if (b == '\r') {
+          keepStrayCR();
           drop_ = 1;
         } else if (b == '\n') {
           std::string_view arg = argOf(false);
@@ -302,8 +320,9 @@ Error client::parse(std::string_view buf) {
           drop_ = 0;
           state_ = OP_START;
           authSet = isAuthTimerSet();
-        } else if (haveArgBuf_) {
-          argBuf_.push_back(b);
+        } else {
+          keepStrayCR();
+          if (haveArgBuf_) argBuf_.push_back(b);
         }
         break;
       case OP_M:
@@ -325,6 +344,7 @@ Error client::parse(std::string_view buf) {
         break;
       case MSG_ARG:
         if (b == '\r') {
+          keepStrayCR();
           drop_ = 1;
         } else if (b == '\n') {
           std::string_view arg = argOf(true);
@@ -333,8 +353,9 @@ Error client::parse(std::string_view buf) {
           as = i + 1;
           state_ = MSG_PAYLOAD;
           i = as + pa_.size - 1;
-        } else if (haveArgBuf_) {
-          argBuf_.push_back(b);
+        } else {
+          keepStrayCR();
+          if (haveArgBuf_) argBuf_.push_back(b);
         }
         break;
       case OP_I:
@@ -356,6 +377,7 @@ Error client::parse(std::string_view buf) {
         break;
       case INFO_ARG:
         if (b == '\r') {
+          keepStrayCR();
           drop_ = 1;
         } else if (b == '\n') {
           std::string_view arg = argOf(false);
@@ -363,8 +385,9 @@ Error client::parse(std::string_view buf) {
           drop_ = 0;
           as = i + 1;
           state_ = OP_START;
-        } else if (haveArgBuf_) {
-          argBuf_.push_back(b);
+        } else {
+          keepStrayCR();
+          if (haveArgBuf_) argBuf_.push_back(b);
         }
         break;
       case OP_PLUS:
@@ -404,6 +427,7 @@ Error client::parse(std::string_view buf) {
         break;
       case MINUS_ERR_ARG:
         if (b == '\r') {
+          keepStrayCR();
           drop_ = 1;
         } else if (b == '\n') {
           std::string_view arg = argOf(false);
@@ -411,8 +435,9 @@ Error client::parse(std::string_view buf) {
           drop_ = 0;
           as = i + 1;
           state_ = OP_START;
-        } else if (haveArgBuf_) {
-          argBuf_.push_back(b);
+        } else {
+          keepStrayCR();
+          if (haveArgBuf_) argBuf_.push_back(b);
         }
         break;
       default:

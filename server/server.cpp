@@ -274,17 +274,29 @@ void Server::removeClient(client* c) {
   // After a wave of disconnects (many threads freed memory in many malloc
   // arenas), hand free pages back to the system; glibc only trims the top
   // of the main heap by itself.
-  // The trim runs once, a second after the wave began, on the timer thread.
+  // The trim runs on the timer thread once the wave has settled: no further
+  // drop in the client count for a second.
   peakClients_ = std::max(peakClients_, clients_.size() + 1);
   if (peakClients_ >= 1000 && clients_.size() <= peakClients_ / 2 && !trimScheduled_) {
     trimScheduled_ = true;
-    timers_.After(1s, [this] {
-      ::malloc_trim(0);
-      MutexLock tl(mu_);
-      trimScheduled_ = false;
-      peakClients_ = clients_.size();
-    });
+    trimWatch_ = clients_.size();
+    scheduleTrim();
   }
+}
+
+void Server::scheduleTrim() {
+  timers_.After(1s, [this] {
+    MutexLock l(mu_);
+    if (clients_.size() < trimWatch_) {  // still falling: look again later
+      trimWatch_ = clients_.size();
+      scheduleTrim();
+      return;
+    }
+    trimScheduled_ = false;
+    peakClients_ = clients_.size();
+    l.Unlock();
+    ::malloc_trim(0);
+  });
 }
 
 int Server::NumClients() {

@@ -150,6 +150,9 @@ class Server {
   bool isClientAuthorized(client& c);
   // Go: logPid.
   void logPid();
+  // After a wave of disconnects, returns freed heap to the system
+  // (malloc_trim) once the client count has stopped falling.
+  void scheduleTrim() REQUIRES(mu_);
   // Raises RLIMIT_NOFILE to its hard limit; warns if max_connections is out of reach.
   void checkFileLimit(const Options& opts);
   // Go: handleSignals (signal.cpp). Starts the signal thread unless NoSigs.
@@ -186,6 +189,7 @@ class Server {
   uint64_t totalClients_ GUARDED_BY(mu_) = 0;
   size_t peakClients_ GUARDED_BY(mu_) = 0;  // since the last malloc_trim
   bool trimScheduled_ GUARDED_BY(mu_) = false;
+  size_t trimWatch_ GUARDED_BY(mu_) = 0;  // client count at the last look
 
   // Logging (Go: s.logging): the back end is swapped under logMu_; the level
   // switches are atomics so disabled Debugf/Tracef cost one load.

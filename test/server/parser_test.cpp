@@ -542,3 +542,60 @@ TEST_CASE("TestParseFuzzLite", "[parser]") {
   CHECK(complete > kInputs / 10);
   CHECK(payloadStates > kInputs / 10);
 }
+
+// Found by fuzz/parser_fuzz.cpp (fuzz/corpus/parser/split_stray_cr_in_line).
+// A CR inside a control line, not followed by LF: gnatsd 1.0.0 dropped the
+// byte before the LF in one read, and the CR or the byte before the cut in a
+// line saved across reads. "SUB 1\r\xff\xff\r\n" cut after the second \xff
+// gave sid "\xff" instead of "\xff\xff", and a later "UNSUB \xff" removed it.
+// Now only a CR right before the LF is dropped, and the same bytes mean the
+// same thing wherever the reads are cut (docs/DEVIATIONS.md).
+TEST_CASE("TestParseStrayCRSameForEverySplit", "[parser][fuzz]") {
+  struct Outcome {
+    bool err;
+    int state;
+    size_t subs;
+    int paSize;
+  };
+  auto outcome = [](std::string_view proto, size_t cut1, size_t cut2) {
+    auto c = dummyClient();
+    Error err;
+    size_t cuts[] = {0, cut1, std::max(cut1, cut2), proto.size()};
+    for (size_t k = 0; k + 1 < 4 && !err; ++k) {
+      if (cuts[k + 1] > cuts[k]) err = c->parse(proto.substr(cuts[k], cuts[k + 1] - cuts[k]));
+    }
+    return Outcome{static_cast<bool>(err), c->TEST_state(), c->numSubs(), c->TEST_pa().size};
+  };
+  const std::string inputs[] = {
+      std::string("SUB 1\r\xff\xff\r\nUNSUB \xff\n", 18),
+      "SUB foo 1\rX\nUNSUB 1\r\n",
+      "PUB a 9\r5\n",
+      "SUB foo\r q 1\r\nUNSUB 1\r\n",
+      "CONNECT {\"verbose\":false}\rx\r\nPING\r\n",
+  };
+  for (const std::string& proto : inputs) {
+    const Outcome whole = outcome(proto, 0, 0);
+    for (size_t a = 0; a <= proto.size(); ++a) {
+      for (size_t b = a; b <= proto.size(); ++b) {
+        const Outcome split = outcome(proto, a, b);
+        INFO("input " << quoteGo(proto) << " cut at " << a << " and " << b);
+        REQUIRE(split.err == whole.err);
+        REQUIRE(split.state == whole.state);
+        REQUIRE(split.subs == whole.subs);
+        if (split.state == MSG_PAYLOAD) REQUIRE(split.paSize == whole.paSize);
+      }
+    }
+  }
+  // The answers themselves. The stray CR separates arguments like a blank:
+  // sid "\xff\xff", which "UNSUB \xff" does not remove (cut after the second
+  // \xff it used to be "\xff"); "SUB foo 1\rX" is queue "1", sid "X", which
+  // "UNSUB 1" does not remove (cut after the CR it used to be sid "1X", one
+  // read made it sid "1"); "PUB a 9\r5" is reply "9", 5 bytes (it used to
+  // announce 9 bytes, or 95 when cut after the CR).
+  CHECK(outcome(inputs[0], 0, 0).subs == 1);
+  CHECK(outcome(inputs[0], 8, 0).subs == 1);  // the cut the fuzzer found
+  CHECK(outcome(inputs[1], 0, 0).subs == 1);
+  CHECK(outcome(inputs[1], 10, 0).subs == 1);
+  CHECK(outcome(inputs[2], 0, 0).paSize == 5);
+  CHECK(outcome(inputs[2], 8, 0).paSize == 5);
+}

@@ -10,7 +10,8 @@
 //   - 8 healthy subscribers: 2 on soak.>, 2 on soak.*.x, 4 in queue group
 //     "q" on soak.>;
 //   - 2 subscribers on soak.> that never read (must be cut as slow consumers:
-//     write_deadline 500ms, max_pending 4MB);
+//     write_deadline 500ms, max_pending 4MB), helped by a flood of 32 KB
+//     messages on a subject only they listen to, until both are cut;
 //   - 1 client sending random garbage, reconnecting after each close.
 // Checks at the end (exit 1 with a message naming the failure):
 //   - each soak.> subscriber got every message of every publisher, in order;
@@ -66,16 +67,16 @@ namespace {
 
 struct Settings {
   int seconds = 60;
-  int pubRate = 1000;       // messages per second per publisher
-  int churnThreads = 10;    // each keeps up to churnPerThread connections open
+  int pubRate = 1000;     // messages per second per publisher
+  int churnThreads = 10;  // each keeps up to churnPerThread connections open
   int churnPerThread = 5;
-  int churnRate = 20;       // connections per second per churn thread
-  int garbageRate = 50;     // garbage connections per second
+  int churnRate = 20;    // connections per second per churn thread
+  int garbageRate = 50;  // garbage connections per second
   int64_t maxRssMb = 1024;
   bool verbose = false;
 };
 
-constexpr int kPublishers = 8;
+constexpr size_t kPublishers = 8;
 constexpr int kBatch = 50;  // messages between a publisher's PINGs
 
 // --- failures ------------------------------------------------------------------
@@ -308,9 +309,12 @@ enum class SubKind { All, X, Queue };
 
 const char* kindName(SubKind k) {
   switch (k) {
-    case SubKind::All: return "soak.>";
-    case SubKind::X: return "soak.*.x";
-    case SubKind::Queue: return "soak.> queue q";
+    case SubKind::All:
+      return "soak.>";
+    case SubKind::X:
+      return "soak.*.x";
+    case SubKind::Queue:
+      return "soak.> queue q";
   }
   return "?";
 }
@@ -331,7 +335,7 @@ class Subscriber {
       fail(name() + ": could not connect");
       return false;
     }
-    std::string sub = kind_ == SubKind::X ? "SUB soak.*.x 1\r\n"
+    std::string sub = kind_ == SubKind::X       ? "SUB soak.*.x 1\r\n"
                       : kind_ == SubKind::Queue ? "SUB soak.> q 1\r\n"
                                                 : "SUB soak.> 1\r\n";
     if (!conn_.Send(sub + "PING\r\n")) return false;
@@ -411,7 +415,7 @@ class Subscriber {
     if (subject.rfind("soak.churn.", 0) == 0) return;
     int p = -1;
     int64_t seq = -1;
-    if (!parsePayload(payload, &p, &seq) || p < 0 || p >= kPublishers) {
+    if (!parsePayload(payload, &p, &seq) || p < 0 || static_cast<size_t>(p) >= kPublishers) {
       fail(name() + ": unexpected message on " + std::string(subject));
       return;
     }
@@ -451,8 +455,8 @@ class Subscriber {
   Conn conn_;
   std::thread thread_;
   std::atomic<bool> drain_{false};
-  std::vector<int64_t> next_;   // All, X: the sequence expected next
-  std::vector<int64_t> last_;   // Queue: the last sequence seen
+  std::vector<int64_t> next_;               // All, X: the sequence expected next
+  std::vector<int64_t> last_;               // Queue: the last sequence seen
   std::vector<std::vector<uint8_t>> seen_;  // Queue: count per sequence
   int64_t received_ = 0;
   bool gapReported_ = false;
@@ -483,7 +487,8 @@ int64_t publisher(int p, int port, const Settings& st, const std::atomic<bool>& 
       std::string payload = std::to_string(p) + ":" + std::to_string(seq) + ":";
       // Now and then a payload bigger than one read, so it arrives split.
       payload.append(filler, 0, big(rng) == 0 ? 8192 + static_cast<size_t>(pad(rng)) * 32 : pad(rng));
-      out += "PUB soak." + std::to_string(p) + (seq % 2 == 0 ? ".x " : ".y ") + std::to_string(payload.size()) + "\r\n";
+      out += "PUB soak." + std::to_string(p) + (seq % 2 == 0 ? ".x " : ".y ") +
+             std::to_string(payload.size()) + "\r\n";
       out += payload;
       out += "\r\n";
     }
@@ -576,8 +581,18 @@ void garbageClient(int port, const Settings& st, const std::atomic<bool>& stop, 
   std::uniform_int_distribution<int> length(1, 1500);
   // Starts that get past the first parser states; their subjects stay out
   // of soak.* so no checked stream is touched.
-  const char* prefixes[] = {"PUB garbage.", "SUB garbage.", "UNSUB ", "CONNECT {", "MSG ", "INFO ",
-                            "PING", "PONG", "+OK", "-ERR ", "PUB garbage.x 3\r\n", "CONNECT {\"verbose\":"};
+  const char* prefixes[] = {"PUB garbage.",
+                            "SUB garbage.",
+                            "UNSUB ",
+                            "CONNECT {",
+                            "MSG ",
+                            "INFO ",
+                            "PING",
+                            "PONG",
+                            "+OK",
+                            "-ERR ",
+                            "PUB garbage.x 3\r\n",
+                            "CONNECT {\"verbose\":"};
   const auto period = microseconds(1000000 / std::max(1, st.garbageRate));
   auto next = steady_clock::now();
   while (!stop.load()) {
@@ -623,10 +638,11 @@ void garbageClient(int port, const Settings& st, const std::atomic<bool>& stop, 
 
 // --- slow consumers ------------------------------------------------------------------
 
-// Subscribes to everything with a tiny receive buffer, then never reads.
+// Subscribes to everything (and to "flood") with a tiny receive buffer,
+// then never reads.
 Conn slowConsumer(int port) {
   Conn c = Conn::Dial(port, 4096);
-  if (!c.valid() || !c.Handshake() || !c.Send("SUB soak.> 1\r\nPING\r\n")) {
+  if (!c.valid() || !c.Handshake() || !c.Send("SUB soak.> 1\r\nSUB flood 2\r\nPING\r\n")) {
     fail("slow consumer: could not connect");
     return c;
   }
@@ -635,9 +651,30 @@ Conn slowConsumer(int port) {
   return c;
 }
 
+// Sends 32 KB messages on "flood" (only the stalled subscribers listen) at
+// ~1.6 MB/s until the server has counted two slow consumers, so they are cut
+// within seconds however light the checked traffic is.
+void flooder(int port, Server& srv, const std::atomic<bool>& stop, Totals& totals) {
+  Conn c = Conn::Dial(port);
+  if (!c.valid() || !c.Handshake()) {
+    fail("flooder: could not connect");
+    return;
+  }
+  totals.connections++;
+  const std::string msg = "PUB flood 32768\r\n" + std::string(32768, 'f') + "\r\nPING\r\n";
+  std::string line;
+  while (!stop.load() && srv.serverStats().slowConsumers.load() < 2) {
+    if (!c.Send(msg, 10s) || !c.ReadLine(&line, 10s)) {
+      fail("flooder: the server stopped taking its messages");
+      return;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
 void usage() {
-  std::fprintf(stderr,
-               "usage: soak [--seconds N] [--rate MSGS_PER_SEC_PER_PUBLISHER] [--max-rss-mb N] [--verbose]\n");
+  std::fprintf(
+      stderr, "usage: soak [--seconds N] [--rate MSGS_PER_SEC_PER_PUBLISHER] [--max-rss-mb N] [--verbose]\n");
 }
 
 }  // namespace
@@ -684,8 +721,8 @@ int main(int argc, char** argv) {
   const int port = srv->Port();
   const int64_t threadsBase = srv->NumGoroutines();
   const int fdsBase = fdCount();
-  std::printf("soak: server on 127.0.0.1:%d for %ds; %lld server threads, %d fds at start\n", port, st.seconds,
-              static_cast<long long>(threadsBase), fdsBase);
+  std::printf("soak: server on 127.0.0.1:%d for %ds; %lld server threads, %d fds at start\n", port,
+              st.seconds, static_cast<long long>(threadsBase), fdsBase);
   std::fflush(stdout);
 
   Totals totals;
@@ -693,11 +730,12 @@ int main(int argc, char** argv) {
 
   // Healthy subscribers first, so they see every message from seq 0.
   std::vector<std::unique_ptr<Subscriber>> subs;
-  const SubKind kinds[] = {SubKind::All, SubKind::All, SubKind::X, SubKind::X,
+  const SubKind kinds[] = {SubKind::All,   SubKind::All,   SubKind::X,     SubKind::X,
                            SubKind::Queue, SubKind::Queue, SubKind::Queue, SubKind::Queue};
   bool started = true;
   for (int i = 0; i < 8; ++i) {
-    subs.push_back(std::make_unique<Subscriber>(i, kinds[i], steady_clock::now() + seconds(st.seconds) + 120s));
+    subs.push_back(
+        std::make_unique<Subscriber>(i, kinds[i], steady_clock::now() + seconds(st.seconds) + 120s));
     started = subs.back()->Start(port) && started;
     totals.connections++;
   }
@@ -720,29 +758,31 @@ int main(int argc, char** argv) {
   std::vector<std::thread> load;
   std::vector<int64_t> sent(kPublishers, 0);
   if (started) {
-    for (int p = 0; p < kPublishers; ++p) {
-      load.emplace_back([&, p] { sent[static_cast<size_t>(p)] = publisher(p, port, st, stop, totals); });
+    for (size_t p = 0; p < kPublishers; ++p) {
+      load.emplace_back([&, p] { sent[p] = publisher(static_cast<int>(p), port, st, stop, totals); });
     }
     for (int t = 0; t < st.churnThreads; ++t) {
       load.emplace_back([&, t] { churner(t, port, st, stop, totals); });
     }
     load.emplace_back([&] { garbageClient(port, st, stop, totals); });
+    load.emplace_back([&] { flooder(port, *srv, stop, totals); });
 
     const auto end = steady_clock::now() + seconds(st.seconds);
     int64_t lastReport = -1;
     while (steady_clock::now() < end) {
       std::this_thread::sleep_for(std::min<steady_clock::duration>(1s, end - steady_clock::now()));
-      const int64_t elapsed = duration_cast<seconds>(steady_clock::now() - (end - seconds(st.seconds))).count();
+      const int64_t elapsed =
+          duration_cast<seconds>(steady_clock::now() - (end - seconds(st.seconds))).count();
       if (st.verbose || elapsed / 10 != lastReport / 10) {
         lastReport = elapsed;
-        std::printf("soak: t=%llds published=%lld connections=%lld garbage=%lld clients=%d threads=%lld "
-                    "slow=%lld rss=%lldMB\n",
-                    static_cast<long long>(elapsed), static_cast<long long>(totals.published.load()),
-                    static_cast<long long>(totals.connections.load()),
-                    static_cast<long long>(totals.garbage.load()), srv->NumClients(),
-                    static_cast<long long>(srv->NumGoroutines()),
-                    static_cast<long long>(srv->serverStats().slowConsumers.load()),
-                    static_cast<long long>(statusKb("VmRSS:") / 1024));
+        std::printf(
+            "soak: t=%llds published=%lld connections=%lld garbage=%lld clients=%d threads=%lld "
+            "slow=%lld rss=%lldMB\n",
+            static_cast<long long>(elapsed), static_cast<long long>(totals.published.load()),
+            static_cast<long long>(totals.connections.load()), static_cast<long long>(totals.garbage.load()),
+            srv->NumClients(), static_cast<long long>(srv->NumGoroutines()),
+            static_cast<long long>(srv->serverStats().slowConsumers.load()),
+            static_cast<long long>(statusKb("VmRSS:") / 1024));
         std::fflush(stdout);
       }
     }
@@ -757,42 +797,44 @@ int main(int argc, char** argv) {
 
   // Queue group: every message exactly once among the members.
   std::vector<std::vector<int>> queueCount(kPublishers);
-  for (int p = 0; p < kPublishers; ++p) queueCount[static_cast<size_t>(p)].assign(static_cast<size_t>(sent[static_cast<size_t>(p)]), 0);
+  for (size_t p = 0; p < kPublishers; ++p) queueCount[p].assign(static_cast<size_t>(sent[p]), 0);
   int64_t delivered = 0;
   for (auto& s : subs) {
     delivered += s->received();
-    for (int p = 0; p < kPublishers; ++p) {
-      const size_t n = static_cast<size_t>(sent[static_cast<size_t>(p)]);
+    for (size_t p = 0; p < kPublishers; ++p) {
+      const int64_t n = sent[p];
+      const std::string who = s->name() + ": publisher " + std::to_string(p) + ": ";
       if (s->kind() == SubKind::Queue) {
-        const auto& seen = s->seen()[static_cast<size_t>(p)];
-        if (seen.size() > n) fail(s->name() + ": got sequences publisher " + std::to_string(p) + " never sent");
-        for (size_t q = 0; q < std::min(seen.size(), n); ++q) queueCount[static_cast<size_t>(p)][q] += seen[q];
+        const std::vector<uint8_t>& seen = s->seen()[p];
+        if (static_cast<int64_t>(seen.size()) > n) fail(who + "got sequences never sent");
+        for (size_t q = 0; q < seen.size() && q < queueCount[p].size(); ++q) queueCount[p][q] += seen[q];
       } else {
-        // All: next == n; X: next is the first even number >= n.
-        const int64_t want = s->kind() == SubKind::All ? static_cast<int64_t>(n) : static_cast<int64_t>((n + 1) / 2 * 2);
-        const int64_t got = s->next()[static_cast<size_t>(p)];
+        // All: the next expected is n; X: the first even number >= n.
+        const int64_t want = s->kind() == SubKind::All ? n : (n + 1) / 2 * 2;
+        const int64_t got = s->next()[p];
         if (got != want) {
-          fail(s->name() + ": publisher " + std::to_string(p) + ": stream ends before seq " + std::to_string(got) +
-               ", expected up to " + std::to_string(want));
+          fail(who + "stream ends before seq " + std::to_string(got) + ", expected up to " +
+               std::to_string(want));
         }
       }
     }
   }
-  for (int p = 0; p < kPublishers; ++p) {
+  for (size_t p = 0; p < kPublishers; ++p) {
     int missing = 0, dup = 0;
-    for (int c : queueCount[static_cast<size_t>(p)]) {
+    for (int c : queueCount[p]) {
       missing += c == 0;
       dup += c > 1;
     }
     if (missing || dup) {
-      fail("queue group q: publisher " + std::to_string(p) + ": " + std::to_string(missing) + " messages lost, " +
-           std::to_string(dup) + " delivered more than once");
+      fail("queue group q: publisher " + std::to_string(p) + ": " + std::to_string(missing) +
+           " messages lost, " + std::to_string(dup) + " delivered more than once");
     }
   }
 
   const int64_t slowCount = srv->serverStats().slowConsumers.load();
   if (!checkFor(5s, [&] { return srv->serverStats().slowConsumers.load() >= 2; })) {
-    fail("slow consumers counted: " + std::to_string(srv->serverStats().slowConsumers.load()) + ", want >= 2");
+    fail("slow consumers counted: " + std::to_string(srv->serverStats().slowConsumers.load()) +
+         ", want >= 2");
   }
 
   // Everyone but the two stalled sockets goes; the server must have dropped
@@ -815,19 +857,21 @@ int main(int argc, char** argv) {
   const int64_t peakRssMb = statusKb("VmHWM:") / 1024;
   const int64_t endRssMb = statusKb("VmRSS:") / 1024;
   if (peakRssMb > st.maxRssMb) {
-    fail("peak RSS " + std::to_string(peakRssMb) + " MB over the " + std::to_string(st.maxRssMb) + " MB bound");
+    fail("peak RSS " + std::to_string(peakRssMb) + " MB over the " + std::to_string(st.maxRssMb) +
+         " MB bound");
   }
 
   int64_t published = 0;
   for (int64_t n : sent) published += n;
-  std::printf("soak: %ds: published=%lld delivered=%lld connections=%lld garbage_inputs=%lld "
-              "churn_mid_pub=%lld slow_consumers=%lld peak_server_threads=%lld peak_clients=%lld "
-              "rss_peak=%lldMB rss_end=%lldMB\n",
-              st.seconds, static_cast<long long>(published), static_cast<long long>(delivered),
-              static_cast<long long>(totals.connections.load()), static_cast<long long>(totals.garbage.load()),
-              static_cast<long long>(totals.churnMidPub.load()), static_cast<long long>(slowCount),
-              static_cast<long long>(peakThreads.load()), static_cast<long long>(peakClients.load()),
-              static_cast<long long>(peakRssMb), static_cast<long long>(endRssMb));
+  std::printf(
+      "soak: %ds: published=%lld delivered=%lld connections=%lld garbage_inputs=%lld "
+      "churn_mid_pub=%lld slow_consumers=%lld peak_server_threads=%lld peak_clients=%lld "
+      "rss_peak=%lldMB rss_end=%lldMB\n",
+      st.seconds, static_cast<long long>(published), static_cast<long long>(delivered),
+      static_cast<long long>(totals.connections.load()), static_cast<long long>(totals.garbage.load()),
+      static_cast<long long>(totals.churnMidPub.load()), static_cast<long long>(slowCount),
+      static_cast<long long>(peakThreads.load()), static_cast<long long>(peakClients.load()),
+      static_cast<long long>(peakRssMb), static_cast<long long>(endRssMb));
   srv->Shutdown();
 
   std::lock_guard<std::mutex> l(gFailMu);
