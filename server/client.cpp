@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "server/const.h"
@@ -22,8 +23,84 @@ using Clock = std::chrono::steady_clock;
 // ---------------------------------------------------------------------------
 // CONNECT JSON
 
+namespace {
+
+bool isHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+// Go's decoder takes what nlohmann's rejects and vice versa in a few corners:
+// it replaces invalid UTF-8 and lone UTF-16 surrogate escapes with U+FFFD,
+// and it refuses a leading byte-order mark. Returns the text nlohmann should
+// parse to get Go's result, or nullopt where Go reports a syntax error.
+std::optional<std::string> goJSONText(std::string_view in) {
+  if (in.substr(0, 3) == "\xEF\xBB\xBF") return std::nullopt;
+  std::string out;
+  out.reserve(in.size());
+  bool inString = false;
+  for (size_t i = 0; i < in.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(in[i]);
+    if (c >= 0x80) {
+      int len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+      bool ok = len > 0 && i + len <= in.size();
+      for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(in[i + k]) & 0xc0) == 0x80;
+      if (ok && len == 3) {  // no encoded surrogates, no overlong forms
+        unsigned char c1 = static_cast<unsigned char>(in[i + 1]);
+        ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);
+      }
+      if (ok && len == 4) {
+        unsigned char c1 = static_cast<unsigned char>(in[i + 1]);
+        ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
+      }
+      if (ok) {
+        out.append(in.substr(i, static_cast<size_t>(len)));
+        i += static_cast<size_t>(len) - 1;
+      } else {
+        out += "\xEF\xBF\xBD";
+      }
+      continue;
+    }
+    if (c == '"') inString = !inString;
+    if (inString && c == '\\' && i + 1 < in.size()) {
+      if (in[i + 1] == 'u' && i + 5 < in.size() && isHex(in[i + 2]) && isHex(in[i + 3]) && isHex(in[i + 4]) &&
+          isHex(in[i + 5])) {
+        unsigned cp = static_cast<unsigned>(std::stoul(std::string(in.substr(i + 2, 4)), nullptr, 16));
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+          bool paired = i + 11 < in.size() && in[i + 6] == '\\' && in[i + 7] == 'u' && isHex(in[i + 8]) &&
+                        isHex(in[i + 9]) && isHex(in[i + 10]) && isHex(in[i + 11]);
+          unsigned lo = paired ? static_cast<unsigned>(std::stoul(std::string(in.substr(i + 8, 4)), nullptr, 16)) : 0;
+          if (paired && lo >= 0xdc00 && lo <= 0xdfff) {
+            out.append(in.substr(i, 12));
+            i += 11;
+          } else {
+            out += "\\ufffd";
+            i += 5;
+          }
+          continue;
+        }
+        if (cp >= 0xdc00 && cp <= 0xdfff) {
+          out += "\\ufffd";
+          i += 5;
+          continue;
+        }
+      }
+      out += in.substr(i, 2);
+      ++i;
+      continue;
+    }
+    out += static_cast<char>(c);
+  }
+  return out;
+}
+
+nlohmann::json parseGoJSON(std::string_view js) {
+  auto text = goJSONText(js);
+  if (!text) return nlohmann::json::value_t::discarded;
+  return nlohmann::json::parse(*text, nullptr, false);
+}
+
+}  // namespace
+
 bool unmarshalClientOpts(std::string_view js, clientOpts* opts) {
-  auto j = nlohmann::json::parse(js.begin(), js.end(), nullptr, false);
+  auto j = parseGoJSON(js);
   if (j.is_discarded()) return false;
   if (j.is_null()) return true;
   if (!j.is_object()) return false;
@@ -58,8 +135,13 @@ bool unmarshalClientOpts(std::string_view js, clientOpts* opts) {
     else if (k == "lang") ok = setString(&opts->Lang);
     else if (k == "version") ok = setString(&opts->Version);
     else if (k == "protocol") {
-      if (v.is_number_integer() && v.get<int64_t>() >= INT32_MIN && v.get<int64_t>() <= INT32_MAX) {
-        opts->Protocol = static_cast<int>(v.get<int64_t>());
+      // Go's int is 64 bits: a huge value is a valid number, just not a
+      // valid protocol, so clamp it and let the range check answer.
+      if (v.is_number_unsigned()) {
+        opts->Protocol = v.get<uint64_t>() > INT32_MAX ? INT32_MAX : static_cast<int>(v.get<uint64_t>());
+      } else if (v.is_number_integer()) {
+        int64_t p = v.get<int64_t>();
+        opts->Protocol = p > INT32_MAX ? INT32_MAX : p < INT32_MIN ? INT32_MIN : static_cast<int>(p);
       } else {
         ok = false;
       }
@@ -292,10 +374,29 @@ void client::finishConnection() {
 // protocol handlers
 
 Error client::processInfo(std::string_view arg) {
-  // A client's INFO is only checked for well-formed JSON; routes use it.
-  auto j = nlohmann::json::parse(arg.begin(), arg.end(), nullptr, false);
-  if (j.is_discarded() || !(j.is_object() || j.is_null())) {
-    return Error::New("invalid INFO JSON: " + std::string(arg));
+  // A client's INFO is decoded as Go decodes it into Info (keys matched
+  // case-insensitively, known keys type-checked) and otherwise ignored.
+  auto j = parseGoJSON(arg);
+  auto bad = [&] { return Error::New("invalid INFO JSON: " + std::string(arg)); };
+  if (j.is_discarded() || !(j.is_object() || j.is_null())) return bad();
+  if (j.is_null()) return Error();
+  for (auto item = j.begin(); item != j.end(); ++item) {
+    std::string k = item.key();
+    for (auto& ch : k) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const auto& v = item.value();
+    if (v.is_null()) continue;
+    bool ok = true;
+    if (k == "server_id" || k == "version" || k == "go" || k == "host" || k == "ip") {
+      ok = v.is_string();
+    } else if (k == "port" || k == "max_payload") {
+      ok = v.is_number_integer();
+    } else if (k == "auth_required" || k == "ssl_required" || k == "tls_required" || k == "tls_verify") {
+      ok = v.is_boolean();
+    } else if (k == "connect_urls") {
+      ok = v.is_array();
+      for (const auto& u : v) ok = ok && (u.is_string() || u.is_null());
+    }
+    if (!ok) return bad();
   }
   return Error();
 }
@@ -374,8 +475,8 @@ void client::maxConnExceeded() {
   closeConnection();
 }
 
-void client::maxPayloadViolation(int sz, int64_t max) {
-  Errorf("%s: %d vs %lld", ErrMaxPayload.str().c_str(), sz, static_cast<long long>(max));
+void client::maxPayloadViolation(int64_t sz, int64_t max) {
+  Errorf("%s: %lld vs %lld", ErrMaxPayload.str().c_str(), static_cast<long long>(sz), static_cast<long long>(max));
   sendErr("Maximum Payload Violation");
   closeConnection();
 }
@@ -466,17 +567,19 @@ Error client::processMsgArgs(std::string_view arg) {
     case 3:
       pa_.reply = {};
       pa_.szb = args[2];
-      pa_.size = parseSize(args[2]);
       break;
     case 4:
       pa_.reply = args[2];
       pa_.szb = args[3];
-      pa_.size = parseSize(args[3]);
       break;
     default:
       return Error::New("processMsgArgs Parse Error: '" + std::string(arg) + "'");
   }
-  if (pa_.size < 0) return Error::New("processMsgArgs Bad or Missing Size: '" + std::string(arg) + "'");
+  const int64_t size = parseSizeSaturated(pa_.szb);
+  if (size < 0 || size > INT32_MAX) {
+    return Error::New("processMsgArgs Bad or Missing Size: '" + std::string(arg) + "'");
+  }
+  pa_.size = static_cast<int>(size);
   pa_.subject = args[0];
   pa_.sid = args[1];
   return Error();
@@ -493,24 +596,26 @@ Error client::processPub(std::string_view arg) {
     case 2:
       pa_.subject = args[0];
       pa_.reply = {};
-      pa_.size = parseSize(args[1]);
       pa_.szb = args[1];
       break;
     case 3:
       pa_.subject = args[0];
       pa_.reply = args[1];
-      pa_.size = parseSize(args[2]);
       pa_.szb = args[2];
       break;
     default:
       return Error::New("processPub Parse Error: '" + std::string(arg) + "'");
   }
-  if (pa_.size < 0) return Error::New("processPub Bad or Missing Size: '" + std::string(arg) + "'");
+  const int64_t size = parseSizeSaturated(pa_.szb);
+  if (size < 0) return Error::New("processPub Bad or Missing Size: '" + std::string(arg) + "'");
   int64_t maxPayload = mpay_.load(std::memory_order_relaxed);
-  if (maxPayload > 0 && pa_.size > maxPayload) {
-    maxPayloadViolation(pa_.size, maxPayload);
+  if (maxPayload > 0 && size > maxPayload) {
+    maxPayloadViolation(size, maxPayload);
     return ErrMaxPayload;
   }
+  // Only reachable with max_payload disabled: no buffer can take this.
+  if (size > INT32_MAX) return Error::New("processPub Bad or Missing Size: '" + std::string(arg) + "'");
+  pa_.size = static_cast<int>(size);
   if (pedantic_ && !IsValidLiteralSubject(pa_.subject)) sendErr("Invalid Subject");
   return Error();
 }
@@ -621,14 +726,14 @@ Error client::processUnsub(std::string_view arg) {
   std::array<std::string_view, MAX_MSG_ARGS + 1> args;
   size_t n = splitArgs<MAX_MSG_ARGS>(arg, args);
   std::string_view sid;
-  int max = -1;
+  int64_t max = -1;
   switch (n) {
     case 1:
       sid = args[0];
       break;
     case 2:
       sid = args[0];
-      max = parseSize(args[1]);
+      max = parseSizeSaturated(args[1]);
       break;
     default:
       return Error::New("processUnsub Parse Error: '" + std::string(arg) + "'");

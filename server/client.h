@@ -209,7 +209,7 @@ class client : public std::enable_shared_from_this<client> {
   void authTimeout() EXCLUDES(mu_);
   void authViolation() EXCLUDES(mu_);
   void maxConnExceeded() EXCLUDES(mu_);
-  void maxPayloadViolation(int sz, int64_t max) EXCLUDES(mu_);
+  void maxPayloadViolation(int64_t sz, int64_t max) EXCLUDES(mu_);
   void maxControlLineViolation() EXCLUDES(mu_);
   void pubPermissionViolation(std::string_view subject);
   bool canSubscribe(std::string_view subject) REQUIRES(mu_);

@@ -167,6 +167,13 @@ void Server::Start() {
     throw std::runtime_error("Error listening on port: " + hp + ", " + quoteGo(err));
   }
   const int port = LocalPort(l.get());
+  if (opts->Port == 0) {
+    // Go: AcceptLoop writes the chosen port back into the options.
+    auto updated = std::make_shared<Options>(*opts);
+    updated->Port = port;
+    WriteLock wl(optsMu_);
+    opts_ = std::move(updated);
+  }
   Noticef("Listening for client connections on %s", JoinHostPort(opts->Host, port).c_str());
   Debugf("Server id is %s", info_.ID.c_str());
   Noticef("Server is ready");

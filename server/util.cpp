@@ -82,6 +82,15 @@ std::string genID() {
 }
 
 int parseSize(std::string_view d) { return parseDecimal<int>(d); }
+
+int64_t parseSizeSaturated(std::string_view d) {
+  if (d.empty()) return -1;
+  for (char c : d) {
+    if (c < '0' || c > '9') return -1;
+  }
+  int64_t n = parseDecimal<int64_t>(d);
+  return n < 0 ? std::numeric_limits<int64_t>::max() : n;
+}
 int64_t parseInt64(std::string_view d) { return parseDecimal<int64_t>(d); }
 
 std::chrono::nanoseconds secondsToDuration(double seconds) {

@@ -20,6 +20,11 @@ int parseSize(std::string_view d);
 // Go: parseInt64, same rules for int64_t.
 int64_t parseInt64(std::string_view d);
 
+// Like parseInt64, but a run of digits too large for int64 gives INT64_MAX
+// instead of -1: Go's 64-bit int wrapped around there and still compared
+// above any max_payload, so the client sees "Maximum Payload Violation".
+int64_t parseSizeSaturated(std::string_view d);
+
 // Go: secondsToDuration.
 std::chrono::nanoseconds secondsToDuration(double seconds);
 

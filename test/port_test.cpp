@@ -32,8 +32,7 @@ TEST_CASE("TestResolveRandomPort", "[port]") {
 
 // The part of the Go test that checks the options: gnatsd's AcceptLoop writes
 // the chosen port back into them (and /varz later reports it from there).
-// gnatsd-cpp leaves 0 there: reported to the lead, [!mayfail] until fixed.
-TEST_CASE("TestResolveRandomPortOptionsWriteBack", "[port][!mayfail]") {
+TEST_CASE("TestResolveRandomPortOptionsWriteBack", "[port]") {
   Options opts;
   opts.Host = "127.0.0.1";
   opts.Port = gnatsd::server::RANDOM_PORT;
