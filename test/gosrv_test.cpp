@@ -10,15 +10,6 @@
 
 using namespace gnatsd::test;
 
-namespace {
-// The thread count before the server starts. A first thread is created and
-// joined beforehand: sanitizer runtimes (TSan) start a helper thread of their
-// own the first time a thread is created, which is not the server's.
-int baseThreadCount() {
-  std::thread([] {}).join();
-  return processThreadCount();
-}
-}  // namespace
 
 TEST_CASE("TestSimpleGoServerShutdown", "[gosrv]") {
   const int base = baseThreadCount();

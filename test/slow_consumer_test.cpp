@@ -20,6 +20,17 @@ constexpr int kSanitizerSlowdown = 10;
 constexpr int kSanitizerSlowdown = 1;
 #endif
 
+// A subscriber with a tiny receive buffer that will never read again.
+Conn stalledSubscriber(Server& s, const std::string& subject) {
+  Conn c = createClientConn(s);
+  int small = 4096;
+  ::setsockopt(c.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  setupConn(c);
+  sendProto(c, "SUB " + subject + " 1\r\nPING\r\n");
+  expectResult(c, pongRe);
+  return c;
+}
+
 long rssBytes() {
   std::ifstream f("/proc/self/statm");
   long pages = 0, rss = 0;
@@ -35,12 +46,7 @@ TEST_CASE("TestSlowConsumerDoesNotStallOthers", "[slow]") {
   auto s = RunServer(opts);
 
   // The stalled subscriber: subscribes, then never reads again.
-  Conn stalled = createClientConn(*s);
-  int small = 4096;
-  ::setsockopt(stalled.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  setupConn(stalled);
-  sendProto(stalled, "SUB foo 1\r\nPING\r\n");
-  expectResult(stalled, pongRe);
+  Conn stalled = stalledSubscriber(*s, "foo");
 
   Conn healthy = createClientConn(*s);
   setupConn(healthy);
@@ -132,12 +138,7 @@ TEST_CASE("TestSlowConsumerCutAtMaxPending", "[slow]") {
   opts.WriteDeadline = 10s;  // only max_pending can trigger here
   opts.MaxPending = 256 * 1024;
   auto s = RunServer(opts);
-  Conn stalled = createClientConn(*s);
-  int small = 4096;
-  ::setsockopt(stalled.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  setupConn(stalled);
-  sendProto(stalled, "SUB foo 1\r\nPING\r\n");
-  expectResult(stalled, pongRe);
+  Conn stalled = stalledSubscriber(*s, "foo");
   Conn pub = createClientConn(*s);
   setupConn(pub);
   const std::string payload(65536, 'y');

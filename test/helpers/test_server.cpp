@@ -170,6 +170,11 @@ std::shared_ptr<server::client> dummyClient(Server* s, server::ClientType typ) {
   return std::shared_ptr<server::client>(real.get(), [real](server::client*) { real->finishConnection(); });
 }
 
+int baseThreadCount() {
+  std::thread([] {}).join();
+  return processThreadCount();
+}
+
 int processThreadCount() {
   std::ifstream f("/proc/self/status");
   std::string line;

@@ -104,6 +104,10 @@ std::shared_ptr<server::client> dummyClient(Server* s = nullptr, server::ClientT
 
 // Count of threads in this process (from /proc/self/status).
 int processThreadCount();
+// The thread count before a server starts. A thread is created and joined
+// first: sanitizer runtimes (TSan) start a helper thread of their own the
+// first time a thread is created, which is not the server's.
+int baseThreadCount();
 
 // Go: checkInfoMsg. Reads the INFO line and returns its JSON (REQUIREs that
 // it parses).
