@@ -54,6 +54,19 @@ Error client::parse(std::string_view buf) {
     if (drop_ && haveArgBuf_) argBuf_.push_back('\r');
     drop_ = 0;
   };
+  // One byte of a control line's argument. True at the LF that ends the
+  // line; a CR is held back (drop_) until the next byte shows whether it
+  // was the line's end.
+  auto argLineEnds = [&](char b) {
+    if (b == '\n') return true;
+    keepStrayCR();
+    if (b == '\r') {
+      drop_ = 1;
+    } else if (haveArgBuf_) {
+      argBuf_.push_back(b);
+    }
+    return false;
+  };
   // Deviation from 1.0.0 (docs/DEVIATIONS.md): a complete control line is
   // held to max_control_line too, not only one split across reads.
   auto overMaxControlLine = [&](std::string_view arg) {
@@ -102,10 +115,8 @@ Error client::parse(std::string_view buf) {
         as = i;
         break;
       case PUB_ARG:
-        if (b == '\r') {
-          keepStrayCR();
-          drop_ = 1;
-        } else if (b == '\n') {
+        if (!argLineEnds(b)) break;
+        {
           // The arguments stay referenced by pa_ until the payload is done,
           // so argBuf_ is kept.
           std::string_view arg = argOf(true);
@@ -120,9 +131,6 @@ Error client::parse(std::string_view buf) {
           // Skip straight to the end of the payload when it is all here;
           // otherwise the split handling below takes over.
           if (!haveMsgBuf_) i = as + pa_.size - LEN_CR_LF;
-        } else {
-          keepStrayCR();
-          if (haveArgBuf_) argBuf_.push_back(b);
         }
         break;
       case MSG_PAYLOAD:
@@ -187,10 +195,8 @@ Error client::parse(std::string_view buf) {
         as = i;
         break;
       case SUB_ARG:
-        if (b == '\r') {
-          keepStrayCR();
-          drop_ = 1;
-        } else if (b == '\n') {
+        if (!argLineEnds(b)) break;
+        {
           std::string_view arg = argOf(false);
           if (overMaxControlLine(arg)) {
             maxControlLineViolation();
@@ -200,9 +206,6 @@ Error client::parse(std::string_view buf) {
           drop_ = 0;
           as = i + 1;
           state_ = OP_START;
-        } else {
-          keepStrayCR();
-          if (haveArgBuf_) argBuf_.push_back(b);
         }
         break;
       case OP_U:
@@ -231,10 +234,8 @@ Error client::parse(std::string_view buf) {
         as = i;
         break;
       case UNSUB_ARG:
-        if (b == '\r') {
-          keepStrayCR();
-          drop_ = 1;
-        } else if (b == '\n') {
+        if (!argLineEnds(b)) break;
+        {
           std::string_view arg = argOf(false);
           if (overMaxControlLine(arg)) {
             maxControlLineViolation();
@@ -244,9 +245,6 @@ Error client::parse(std::string_view buf) {
           drop_ = 0;
           as = i + 1;
           state_ = OP_START;
-        } else {
-          keepStrayCR();
-          if (haveArgBuf_) argBuf_.push_back(b);
         }
         break;
       case OP_PI:
@@ -311,18 +309,13 @@ Error client::parse(std::string_view buf) {
         as = i;
         break;
       case CONNECT_ARG:
-        if (b == '\r') {
-          keepStrayCR();
-          drop_ = 1;
-        } else if (b == '\n') {
+        if (!argLineEnds(b)) break;
+        {
           std::string_view arg = argOf(false);
           if (Error err = processConnect(arg)) return err;
           drop_ = 0;
           state_ = OP_START;
           authSet = isAuthTimerSet();
-        } else {
-          keepStrayCR();
-          if (haveArgBuf_) argBuf_.push_back(b);
         }
         break;
       case OP_M:
@@ -343,19 +336,14 @@ Error client::parse(std::string_view buf) {
         as = i;
         break;
       case MSG_ARG:
-        if (b == '\r') {
-          keepStrayCR();
-          drop_ = 1;
-        } else if (b == '\n') {
+        if (!argLineEnds(b)) break;
+        {
           std::string_view arg = argOf(true);
           if (Error err = processMsgArgs(arg)) return err;
           drop_ = 0;
           as = i + 1;
           state_ = MSG_PAYLOAD;
           i = as + pa_.size - 1;
-        } else {
-          keepStrayCR();
-          if (haveArgBuf_) argBuf_.push_back(b);
         }
         break;
       case OP_I:
@@ -376,18 +364,13 @@ Error client::parse(std::string_view buf) {
         as = i;
         break;
       case INFO_ARG:
-        if (b == '\r') {
-          keepStrayCR();
-          drop_ = 1;
-        } else if (b == '\n') {
+        if (!argLineEnds(b)) break;
+        {
           std::string_view arg = argOf(false);
           if (Error err = processInfo(arg)) return err;
           drop_ = 0;
           as = i + 1;
           state_ = OP_START;
-        } else {
-          keepStrayCR();
-          if (haveArgBuf_) argBuf_.push_back(b);
         }
         break;
       case OP_PLUS:
@@ -426,18 +409,13 @@ Error client::parse(std::string_view buf) {
         as = i;
         break;
       case MINUS_ERR_ARG:
-        if (b == '\r') {
-          keepStrayCR();
-          drop_ = 1;
-        } else if (b == '\n') {
+        if (!argLineEnds(b)) break;
+        {
           std::string_view arg = argOf(false);
           processErr(arg);
           drop_ = 0;
           as = i + 1;
           state_ = OP_START;
-        } else {
-          keepStrayCR();
-          if (haveArgBuf_) argBuf_.push_back(b);
         }
         break;
       default:
