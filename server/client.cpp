@@ -190,6 +190,17 @@ std::string redactConnectSecrets(std::string_view arg) {
 // ---------------------------------------------------------------------------
 // construction, logging
 
+uint32_t queuePickSeed() {
+  static std::atomic<uint64_t> counter{0};
+  uint64_t z = counter.fetch_add(0x9e3779b97f4a7c15ULL, std::memory_order_relaxed) +
+               static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  // minstd_rand needs a seed in [1, 2^31-2].
+  return static_cast<uint32_t>(z % 2147483646ULL) + 1;
+}
+
 client::client(Server* srv, Fd nc, ClientType typ)
     : srv_(srv), typ_(typ), start_(std::chrono::system_clock::now()), nc_(std::move(nc)) {
   if (srv_) {
