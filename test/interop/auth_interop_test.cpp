@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "test/helpers/test_server.h"
+#include "test/interop/nats_handles.h"
 
 namespace {
 
@@ -27,24 +28,7 @@ using namespace gnatsd::test;
 using gnatsd::server::Permissions;
 using gnatsd::server::User;
 
-struct ConnDeleter {
-  void operator()(natsConnection* nc) const { natsConnection_Destroy(nc); }
-};
-struct SubDeleter {
-  void operator()(natsSubscription* sub) const { natsSubscription_Destroy(sub); }
-};
-struct MsgDeleter {
-  void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
-};
-struct OptsDeleter {
-  void operator()(natsOptions* o) const { natsOptions_Destroy(o); }
-};
-using ConnPtr = std::unique_ptr<natsConnection, ConnDeleter>;
-using SubPtr = std::unique_ptr<natsSubscription, SubDeleter>;
-using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
-using OptsPtr = std::unique_ptr<natsOptions, OptsDeleter>;
-
-std::string natsURL(int port) { return "nats://127.0.0.1:" + std::to_string(port); }
+using namespace gnatsd::test::interop;
 
 // Options for one server URL; credentials and handlers are added by the caller.
 OptsPtr optionsFor(const std::string& url) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "test/helpers/test_server.h"
+#include "test/interop/nats_handles.h"
 
 namespace {
 
@@ -31,25 +32,7 @@ struct NatsLibraryCloser : Catch::TestEventListenerBase {
   void testRunEnded(const Catch::TestRunStats&) override { nats_CloseAndWait(0); }
 };
 
-// Owning handles for the libnats objects, so a failed REQUIRE leaks nothing.
-struct ConnDeleter {
-  void operator()(natsConnection* nc) const { natsConnection_Destroy(nc); }
-};
-struct SubDeleter {
-  void operator()(natsSubscription* sub) const { natsSubscription_Destroy(sub); }
-};
-struct MsgDeleter {
-  void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
-};
-struct OptsDeleter {
-  void operator()(natsOptions* o) const { natsOptions_Destroy(o); }
-};
-using ConnPtr = std::unique_ptr<natsConnection, ConnDeleter>;
-using SubPtr = std::unique_ptr<natsSubscription, SubDeleter>;
-using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
-using OptsPtr = std::unique_ptr<natsOptions, OptsDeleter>;
-
-std::string natsURL(int port) { return "nats://127.0.0.1:" + std::to_string(port); }
+using namespace gnatsd::test::interop;
 
 ConnPtr connect(int port) {
   natsConnection* nc = nullptr;
