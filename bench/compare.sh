@@ -74,16 +74,16 @@ done
 # --- the grid: name | nats-bench arguments | messages at scale 1 ----------------------
 # Counts give runs of roughly 1-3 s on a 2-core machine. storm counts connections.
 GRID=(
-  "pub_16B|pub --size 16|8000000"
-  "pub_128B|pub --size 128|5000000"
-  "pub_1KiB|pub --size 1KiB|2000000"
-  "pub_16KiB|pub --size 16KiB|200000"
-  "pubsub_16B|pubsub --size 16|3000000"
-  "pubsub_128B|pubsub --size 128|2000000"
-  "pubsub_1KiB|pubsub --size 1KiB|1000000"
-  "fanout_1x4_128B|fanout --subs 4 --size 128|1000000"
-  "queue_1x4_128B|queue --subs 4 --size 128|2000000"
-  "reqrep_128B|reqrep --size 128 --window 1|20000"
+  "pub_16B|pub --size 16|10000000"
+  "pub_128B|pub --size 128|8000000"
+  "pub_1KiB|pub --size 1KiB|4000000"
+  "pub_16KiB|pub --size 16KiB|400000"
+  "pubsub_16B|pubsub --size 16|6000000"
+  "pubsub_128B|pubsub --size 128|5000000"
+  "pubsub_1KiB|pubsub --size 1KiB|2000000"
+  "fanout_1x4_128B|fanout --subs 4 --size 128|2000000"
+  "queue_1x4_128B|queue --subs 4 --size 128|4000000"
+  "reqrep_128B|reqrep --size 128 --window 1|40000"
   "storm_1000|storm --workers 4|1000"
 )
 

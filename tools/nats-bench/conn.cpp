@@ -9,6 +9,8 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <climits>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -214,6 +216,30 @@ bool Conn::WriteAll(const char* p, size_t n) {
     }
     p += w;
     n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+bool Conn::WriteV(iovec* iov, size_t n) {
+  while (n > 0) {
+    msghdr mh{};
+    mh.msg_iov = iov;
+    mh.msg_iovlen = std::min<size_t>(n, IOV_MAX);
+    ssize_t w = ::sendmsg(fd_, &mh, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    auto left = static_cast<size_t>(w);
+    while (n > 0 && left >= iov->iov_len) {
+      left -= iov->iov_len;
+      ++iov;
+      --n;
+    }
+    if (n > 0) {
+      iov->iov_base = static_cast<char*>(iov->iov_base) + left;
+      iov->iov_len -= left;
+    }
   }
   return true;
 }

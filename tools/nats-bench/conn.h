@@ -8,6 +8,7 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -64,6 +65,9 @@ class Conn {
   // for the stall timeout (errno says which: EAGAIN for a stall).
   bool WriteAll(const char* p, size_t n);
   bool WriteAll(std::string_view s) { return WriteAll(s.data(), s.size()); }
+  // Sends all of iov[0..n) in as few sendmsg calls as it takes; the same failure rules as
+  // WriteAll. Modifies iov (to resume after a partial send).
+  bool WriteV(iovec* iov, size_t n);
   // Wakes a thread blocked on this socket; safe from another thread.
   void Shutdown() noexcept;
   void Close() noexcept;

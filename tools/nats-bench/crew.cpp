@@ -70,6 +70,40 @@ FrameTemplate::FrameTemplate(std::string_view subject, std::string_view reply, s
   bytes += "\r\n";
 }
 
+// --- FrameWriter -----------------------------------------------------------------------------
+
+FrameWriter::FrameWriter(const FrameTemplate& t, size_t size)
+    : t_(t),
+      gather_(size > kGatherAbove),
+      headLen_(t.payloadAt + std::min<size_t>(size, 16)),
+      buf_(gather_ ? kGatherBatch * headLen_ : std::max<size_t>(64 * 1024, 2 * t.bytes.size())),
+      iov_(gather_ ? 2 * kGatherBatch : 0) {}
+
+bool FrameWriter::Full() const {
+  return gather_ ? count_ == kGatherBatch : used_ + t_.bytes.size() > buf_.size();
+}
+
+char* FrameWriter::Add() {
+  char* at = buf_.data() + used_;
+  if (gather_) {
+    std::memcpy(at, t_.bytes.data(), headLen_);
+    iov_[2 * count_] = {at, headLen_};
+    iov_[2 * count_ + 1] = {const_cast<char*>(t_.bytes.data()) + headLen_, t_.bytes.size() - headLen_};
+    used_ += headLen_;
+  } else {
+    std::memcpy(at, t_.bytes.data(), t_.bytes.size());
+    used_ += t_.bytes.size();
+  }
+  ++count_;
+  return at + t_.payloadAt;
+}
+
+bool FrameWriter::Flush(Conn& c) {
+  bool ok = gather_ ? c.WriteV(iov_.data(), 2 * count_) : c.WriteAll(buf_.data(), used_);
+  used_ = count_ = 0;
+  return ok;
+}
+
 // --- Crew ---------------------------------------------------------------------------------
 
 void Crew::Spawn(std::function<void()> body) {

@@ -65,6 +65,34 @@ struct FrameTemplate {
   FrameTemplate(std::string_view subject, std::string_view reply, size_t size);
 };
 
+// Queues copies of one frame for a publisher and sends them in batches. Small frames are
+// copied into one buffer; for payloads above kGatherAbove bytes only a small head (the
+// control line and the first 16 payload bytes, which vary) is copied per message, and
+// sendmsg gathers it with the constant rest of the template, so the load generator does
+// not spend a memcpy of every payload. Not thread safe.
+class FrameWriter {
+ public:
+  static constexpr size_t kGatherAbove = 2048;
+  FrameWriter(const FrameTemplate& t, size_t size);
+  // Adds one frame and returns where its payload starts; write at most 16 bytes there.
+  // Call Full() first and Flush if it says so.
+  char* Add();
+  bool Full() const;
+  bool Empty() const { return count_ == 0; }
+  size_t Count() const { return count_; }  // frames queued since the last Flush
+  // Sends everything queued; empty afterwards either way. False as Conn::WriteAll.
+  bool Flush(Conn& c);
+
+ private:
+  static constexpr size_t kGatherBatch = 32;  // 512 KiB per sendmsg at 16 KiB
+  const FrameTemplate& t_;
+  const bool gather_;
+  const size_t headLen_;   // gather: bytes copied per frame
+  std::vector<char> buf_;  // copy: the frames; gather: the heads
+  std::vector<iovec> iov_;
+  size_t used_ = 0, count_ = 0;
+};
+
 // Lets a publisher sleep until its window has room. Notify costs one fence and a load
 // when nobody waits, so readers call it after every read.
 class Gate {

@@ -108,15 +108,14 @@ class PubSubRun {
     CheckPayloadLimit(s_, info);
     if (p == 0) info_ = info;
     const FrameTemplate frame(s_.subject, "", s_.size);
-    OutBuf out(frame.bytes.size());
+    FrameWriter out(frame, s_.size);
     const uint64_t n = share(p);
-    uint64_t batch = 0;
     auto lastCheck = Clock::now();
     auto flush = [&] {
       if (out.Empty()) return;
+      const size_t batch = out.Count();
       if (!out.Flush(c)) Fail(who + ": " + WriteError(c, r));
       published_.fetch_add(batch, std::memory_order_relaxed);
-      batch = 0;
       // Now and then, read what the server sent: a PING to answer, an -ERR to report.
       auto now = Clock::now();
       if (now - lastCheck < 100ms) return;
@@ -139,10 +138,8 @@ class PubSubRun {
                Num(seq) + ", acknowledged " + Num(acked(p)) + ")");
         }
       }
-      if (!out.Fits(frame.bytes.size())) flush();
-      char* at = out.Append(frame.bytes);
-      PutHeader(at + frame.payloadAt, s_.size, static_cast<uint64_t>(p), seq, stamp_ ? NowNs() : 0);
-      ++batch;
+      if (out.Full()) flush();
+      PutHeader(out.Add(), s_.size, static_cast<uint64_t>(p), seq, stamp_ ? NowNs() : 0);
     }
     flush();
     if (!c.WriteAll("PING\r\n")) Fail(who + ": " + WriteError(c, r));

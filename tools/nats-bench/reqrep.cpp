@@ -141,7 +141,7 @@ class ReqRepRun {
 
     ReqResult& res = req_[static_cast<size_t>(p)];
     const FrameTemplate frame(s_.subject, inbox, s_.size);
-    OutBuf out(frame.bytes.size());
+    FrameWriter out(frame, s_.size);
     const uint64_t n = share(p), w = s_.window;
     // Requests low .. low+w-1 may be out at once, so seq % w names one slot each.
     std::vector<uint64_t> sentAt(w, 0);
@@ -186,9 +186,8 @@ class ReqRepRun {
       }
       if (res.answered == n) break;
       while (res.sent < n && res.sent < low + w) {
-        if (!out.Fits(frame.bytes.size()) && !out.Flush(c)) Fail(who + ": " + WriteError(c, r));
-        char* at = out.Append(frame.bytes);
-        PutHeader(at + frame.payloadAt, s_.size, static_cast<uint64_t>(p), res.sent, 0);
+        if (out.Full() && !out.Flush(c)) Fail(who + ": " + WriteError(c, r));
+        PutHeader(out.Add(), s_.size, static_cast<uint64_t>(p), res.sent, 0);
         sentAt[res.sent % w] = NowNs();
         ++res.sent;
       }
