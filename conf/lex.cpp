@@ -5,56 +5,11 @@
 #include <algorithm>
 #include <utility>
 
+#include "server/gostrings.h"
+
 namespace gnatsd::conf {
 
 namespace {
-
-constexpr char32_t runeError = 0xFFFD;
-
-// Decodes one UTF-8 sequence at the front of s (s not empty). Invalid input
-// yields U+FFFD with width 1, like Go's utf8.DecodeRuneInString.
-std::pair<char32_t, std::size_t> decodeRune(std::string_view s) {
-  const auto b0 = static_cast<unsigned char>(s[0]);
-  if (b0 < 0x80) return {b0, 1};
-  std::size_t n;
-  char32_t r;
-  char32_t min;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    n = 2, r = b0 & 0x1F, min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    n = 3, r = b0 & 0x0F, min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    n = 4, r = b0 & 0x07, min = 0x10000;
-  } else {
-    return {runeError, 1};
-  }
-  if (s.size() < n) return {runeError, 1};
-  for (std::size_t i = 1; i < n; ++i) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    if ((b & 0xC0) != 0x80) return {runeError, 1};
-    r = (r << 6) | (b & 0x3F);
-  }
-  if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) return {runeError, 1};
-  return {r, n};
-}
-
-void appendUTF8(std::string& out, char32_t r) {
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xC0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xE0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  }
-}
 
 // Go's unicode.IsSpace.
 bool isSpace(char32_t r) {
@@ -85,14 +40,6 @@ int hexValue(char c) {
   return -1;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // Text of the errors this port adds where 1.0.0 hangs or crashes.
 constexpr const char* kEOFInQuotedKey = "Unexpected EOF processing quoted key.";
 constexpr const char* kEOFInQuotedString = "Unexpected EOF processing quoted string.";
@@ -109,7 +56,7 @@ std::string escapeSpecial(char32_t c) {
   if (c == '\n') return "\\n";
   if (c == 0) return "\\x00";
   std::string out;
-  appendUTF8(out, c);
+  server::AppendRune(out, c);
   return out;
 }
 
@@ -150,7 +97,7 @@ char32_t lexer::next() {
     return eof;
   }
   if (input_[pos_] == '\n') ++line_;
-  auto [r, w] = decodeRune(input_.substr(pos_));
+  auto [r, w] = server::DecodeRuneInString(input_.substr(pos_));
   width_ = w;
   pos_ += w;
   return r;
@@ -206,7 +153,7 @@ lexer::stateFn lexer::addStringPart(std::string_view s) {
 }
 
 bool lexer::isBool() const {
-  const std::string s = lower(input_.substr(start_, pos_ - start_));
+  const std::string s = server::ToLowerASCII(input_.substr(start_, pos_ - start_));
   return s == "true" || s == "false" || s == "on" || s == "off" || s == "yes" || s == "no";
 }
 
@@ -373,7 +320,7 @@ class lexStates {
 
   // A bare key followed by blanks may be a keyword; only `include` is one.
   static stateFn keyCheckKeyword(lexer& lx, stateFn fallThrough, stateFn push) {
-    if (lower(lx.input_.substr(lx.start_, lx.pos_ - lx.start_)) == "include") {
+    if (server::ToLowerASCII(lx.input_.substr(lx.start_, lx.pos_ - lx.start_)) == "include") {
       lx.ignore();
       if (push.fn) lx.push(push);
       return {lexIncludeStart};

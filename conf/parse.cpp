@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "conf/lex.h"
+#include "server/gostrings.h"
 
 namespace gnatsd::conf {
 
@@ -317,8 +317,7 @@ class parser {
         break;
       case itemType::itemBool: {
         count(1, it.pos);
-        std::string v = it.val;
-        for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        const std::string v = server::ToLowerASCII(it.val);
         if (v == "true" || v == "yes" || v == "on") {
           setValue(true, it.pos);
         } else if (v == "false" || v == "no" || v == "off") {
@@ -359,8 +358,7 @@ class parser {
     if (ec != std::errc() || ptr != v.data() + lastDigit) {
       fail(it.pos, "Expected integer, but got '" + v + "'.");
     }
-    std::string suffix = v.substr(lastDigit);
-    for (char& ch : suffix) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string suffix = server::ToLowerASCII(std::string_view(v).substr(lastDigit));
     int64_t mult;
     if (suffix.empty()) {
       mult = 1;

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "server/const.h"
+#include "server/gofmt.h"
+#include "server/gostrings.h"
 #include "server/server.h"
 #include "server/util.h"
 
@@ -39,22 +41,12 @@ std::optional<std::string> goJSONText(std::string_view in) {
   for (size_t i = 0; i < in.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(in[i]);
     if (c >= 0x80) {
-      int len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-      bool ok = len > 0 && i + len <= in.size();
-      for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(in[i + k]) & 0xc0) == 0x80;
-      if (ok && len == 3) {  // no encoded surrogates, no overlong forms
-        unsigned char c1 = static_cast<unsigned char>(in[i + 1]);
-        ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);
-      }
-      if (ok && len == 4) {
-        unsigned char c1 = static_cast<unsigned char>(in[i + 1]);
-        ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
-      }
-      if (ok) {
-        out.append(in.substr(i, static_cast<size_t>(len)));
-        i += static_cast<size_t>(len) - 1;
-      } else {
+      auto [r, len] = DecodeRuneInString(in.substr(i));
+      if (r == RuneError && len == 1) {
         out += "\xEF\xBF\xBD";
+      } else {
+        out.append(in.substr(i, len));
+        i += len - 1;
       }
       continue;
     }
@@ -106,12 +98,8 @@ bool unmarshalClientOpts(std::string_view js, clientOpts* opts) {
   if (!j.is_object()) return false;
   // Go's encoding/json matches keys case-insensitively and leaves omitted
   // (or null) fields untouched.
-  auto lower = [](std::string s) {
-    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return s;
-  };
   for (auto item = j.begin(); item != j.end(); ++item) {
-    std::string k = lower(item.key());
+    std::string k = ToLowerASCII(item.key());
     const auto& v = item.value();
     if (v.is_null()) continue;
     auto setBool = [&](bool* dst) {
@@ -155,8 +143,8 @@ namespace {
 
 // True for the CONNECT keys that carry a secret. Keys are matched without
 // regard to case, as unmarshalClientOpts matches them.
-bool isSecretKey(std::string key) {
-  for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+bool isSecretKey(std::string_view k) {
+  const std::string key = ToLowerASCII(k);
   return key == "pass" || key == "auth_token";
 }
 
@@ -167,8 +155,7 @@ bool isSecretKey(std::string key) {
 std::string redactConnectSecrets(std::string_view arg) {
   auto j = nlohmann::ordered_json::parse(arg.begin(), arg.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    std::string lower(arg);
-    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string lower = ToLowerASCII(arg);
     bool risky = lower.find("pass") != std::string::npos ||
                  lower.find("token") != std::string::npos || lower.find('\\') != std::string::npos;
     return risky ? std::string("[REDACTED]") : std::string(arg);
@@ -392,8 +379,7 @@ Error client::processInfo(std::string_view arg) {
   if (j.is_discarded() || !(j.is_object() || j.is_null())) return bad();
   if (j.is_null()) return Error();
   for (auto item = j.begin(); item != j.end(); ++item) {
-    std::string k = item.key();
-    for (auto& ch : k) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string k = ToLowerASCII(item.key());
     const auto& v = item.value();
     if (v.is_null()) continue;
     bool ok = true;

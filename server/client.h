@@ -17,6 +17,7 @@
 #include "server/errors.h"
 #include "server/mutex.h"
 #include "server/net.h"
+#include "server/stringhash.h"
 #include "server/sublist.h"
 #include "server/subscription.h"
 #include "server/timer.h"
@@ -67,13 +68,6 @@ struct pubArg {
   std::string_view sid;
   std::string_view szb;
   int size = 0;
-};
-
-// Hash for std::string keys that also accepts std::string_view lookups,
-// so finding a subject or sid never allocates.
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 // A distinct seed per call, from a counter and the clock (splitmix64).

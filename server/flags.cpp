@@ -10,6 +10,7 @@
 
 #include "server/ciphersuites.h"
 #include "server/const.h"
+#include "server/gostrings.h"
 
 namespace gnatsd::server {
 
@@ -239,7 +240,7 @@ CommandLine ConfigureOptions(const std::vector<std::string>& argsIn) {
     } else if (f->kind == Kind::Int || f->kind == Kind::Port) {
       long long n;
       if (!parseInt(v, &n)) throw FlagError("invalid value \"" + v + "\" for flag -" + f->name + ": parse error");
-      if (f->kind == Kind::Port && (n < -1 || n > 65535)) {
+      if (f->kind == Kind::Port && (n < kMinPort || n > kMaxPort)) {
         throw FlagError("invalid value \"" + v + "\" for flag -" + f->name +
                         ": port must be between -1 (random) and 65535");
       }
@@ -274,9 +275,8 @@ CommandLine ConfigureOptions(const std::vector<std::string>& argsIn) {
     return cl;
   }
   if (!positionals.empty()) {
-    std::string a = positionals.front();
-    std::string lower = a;
-    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string a = positionals.front();
+    const std::string lower = ToLowerASCII(a);
     if (lower == "version") {
       cl.action = CommandLine::Action::ShowVersion;
       return cl;
@@ -349,18 +349,15 @@ CommandLine ConfigureOptions(const std::vector<std::string>& argsIn) {
     throw ConfigError("Solicited routes require cluster capabilities, e.g. --cluster.");
   }
   // Features of later issues are refused, never ignored.
-  auto unsupported = [](const std::string& what) {
-    throw ConfigError(what + " is not supported yet by gnatsd-cpp");
-  };
   if (opts.TLS || opts.TLSVerify || !opts.TLSCert.empty() || !opts.TLSKey.empty() || !opts.TLSCaCert.empty()) {
-    unsupported("TLS (--tls, --tlsverify, --tlscert, --tlskey, --tlscacert)");
+    notSupportedYet("TLS (--tls, --tlsverify, --tlscert, --tlskey, --tlscacert)");
   }
   if (!opts.Cluster.ListenStr.empty() || !opts.RoutesStr.empty() || opts.Cluster.NoAdvertise ||
       opts.Cluster.ConnectRetries != 0) {
-    unsupported("Clustering (--cluster, --routes, --no_advertise, --connect_retries)");
+    notSupportedYet("Clustering (--cluster, --routes, --no_advertise, --connect_retries)");
   }
-  if (opts.HTTPPort != 0 || opts.HTTPSPort != 0) unsupported("HTTP monitoring (-m, -ms)");
-  if (opts.ProfPort != 0) unsupported("Profiling (--profile)");
+  if (opts.HTTPPort != 0 || opts.HTTPSPort != 0) notSupportedYet("HTTP monitoring (-m, -ms)");
+  if (opts.ProfPort != 0) notSupportedYet("Profiling (--profile)");
   return cl;
 }
 

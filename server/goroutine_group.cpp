@@ -9,6 +9,8 @@
 #include <exception>
 #include <mutex>
 
+#include "server/util.h"
+
 namespace gnatsd::server {
 
 size_t ThreadStackSize() {
@@ -59,7 +61,7 @@ bool GoroutineGroup::Go(std::string name, std::function<void()> fn) {
   // The new thread's exit path takes mu_, so it cannot move its handle
   // before the assignment below has finished.
   *it = std::jthread([this, it, name = std::move(name), fn = std::move(fn)] {
-    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+    setThreadName(name);
     try {
       fn();
     } catch (const std::exception& e) {

@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "server/gostrings.h"
+
 namespace gnatsd::server {
 
 std::string JoinHostPort(const std::string& host, int port) {
@@ -53,7 +55,7 @@ Fd ListenTCP(const std::string& host, int port, std::string* err) {
     return fd;
   }
   ::freeaddrinfo(res);
-  for (auto& ch : lastErr) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  lastErr = ToLowerASCII(lastErr);
   if (err) *err = "listen tcp " + hp + ": " + lastErr;
   return Fd();
 }

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -13,32 +12,18 @@
 
 #include "conf/parse.h"
 #include "server/auth_types.h"
+#include "server/url.h"
 
 namespace gnatsd::server {
 
-// A parsed URL (Go: net/url.URL), enough for route and cluster URLs such as
-// nats-route://user:pass@host:port/.
-struct URL {
-  std::string Scheme;
-  std::string User;      // user info, decoded
-  std::string Password;  // user info, decoded
-  bool HasUser = false;
-  bool HasPassword = false;
-  std::string Host;  // "host:port", IPv6 in brackets, as written
-  std::string Path;
-  std::string Opaque;    // the rest of "scheme:rest" when rest has no "//"
-  std::string RawQuery;  // after '?', still encoded
-  std::string Fragment;  // after '#', decoded
-  // Re-encodes the URL (Go: url.URL.String()).
-  std::string String() const;
-  // Hostname without port or brackets, and the port string.
-  std::string Hostname() const;
-  std::string Port() const;
-  bool operator==(const URL&) const = default;
-};
-// Parses s the way Go's url.Parse does for the forms gnatsd uses; nullopt on
-// error, with *err set to Go's message when err is not null.
-std::optional<URL> ParseURL(const std::string& s, std::string* err = nullptr);
+// Ranges of the numeric options, the same from a config file, a flag or an
+// embedder (docs/DEVIATIONS.md). A port is -1 (random), 0 (the default for
+// Port, off for the others) or a TCP port.
+inline constexpr int kMinPort = -1;
+inline constexpr int kMaxPort = 65535;
+// The most seconds a duration or timeout may have: more overflows int64
+// nanoseconds.
+inline constexpr int64_t kMaxSeconds = INT64_MAX / 1000000000;
 
 // Go: TLSConfigOpts. The parsed `tls { }` block or TLS flags; the OpenSSL
 // context is built from it when TLS support lands.
@@ -114,6 +99,16 @@ struct Options {
   // before it is cut as a slow consumer. 0 here means the default.
   int64_t MaxPending = 0;
 
+  // C++ only: what Server::Start does to the whole process (server.h). The
+  // gnatsd binary keeps each on; an embedder may turn any of them off.
+  bool NoFileLimit = false;           // leave RLIMIT_NOFILE as it is
+  bool NoMallocTrim = false;          // no malloc_trim(0) after a wave of disconnects
+  bool NoDefaultThreadStack = false;  // leave glibc's default thread stack size alone
+  // Stack of each server thread, bytes; 0: ThreadStackSize() (256 KiB, or
+  // 2 MiB under sanitizers). Connection readers get it only through the
+  // process default (NoDefaultThreadStack off).
+  size_t ThreadStackSize = 0;
+
   // C++ only: the Go names of the fields that were given explicitly, not left
   // at a default. The flag parser records the flags typed ("Logtime" for -T,
   // also when it is -T=false; "Debug", "Trace", "Syslog", "TLS", "TLSVerify",
@@ -143,11 +138,19 @@ class ConfigError : public std::runtime_error {
   std::string message_;
 };
 
+// Throws ConfigError("<what> is not supported yet by gnatsd-cpp"): a setting
+// whose feature is not ported yet is refused, never ignored.
+[[noreturn]] void notSupportedYet(const std::string& what);
+
 // Go: ProcessConfigFile. Reads and parses configFile into a new Options
 // (ConfigFile set). An empty name gives default-less empty Options.
-// Throws ConfigError: gnatsd's errors with gnatsd's text, and a clear error
-// naming the key and the expected type where gnatsd would panic on a value of
-// the wrong type. A `tls` block is parsed into TLSConfigOpts; certificates
+// Throws ConfigError: gnatsd's errors with gnatsd's text; where gnatsd would
+// panic on a value of the wrong type, an error naming the key and the type
+// expected; for a number outside its range (gnatsd checks none), "Value of
+// 'port' is out of range: 99999 (must be between -1 and 65535)". Ports are
+// -1 to 65535; counts and sizes (max_payload, max_control_line,
+// max_connections, ping_max, max_pending), ping_interval, write_deadline and
+// the timeouts must not be negative, 0 meaning the default. A `tls` block is parsed into TLSConfigOpts; certificates
 // are not loaded here. An integer write_deadline prints gnatsd's WARNING line
 // to stdout.
 Options ProcessConfigFile(const std::string& configFile);
@@ -166,8 +169,15 @@ std::vector<URL> RoutesFromStr(const std::string& routesStr);
 // cluster port on a local interface. Throws ConfigError.
 std::vector<URL> RemoveSelfReference(int clusterPort, const std::vector<URL>& routes);
 
-// Go: processOptions. Fills defaults (const.h) into zero fields, in place;
-// also MaxPending (MAX_PENDING_SIZE), which 1.0.0 does not have.
+// Throws ConfigError when a numeric field is outside the range a config
+// file allows ("Value of Options.Port is out of range: 99999 (must be
+// between -1 and 65535)"), so an embedder's Options are held to the same
+// rules (later nats-server: validateOptions).
+void validateOptions(const Options& opts);
+
+// Go: processOptions. validateOptions, then fills defaults (const.h) into
+// zero fields, in place; also MaxPending (MAX_PENDING_SIZE), which 1.0.0
+// does not have. Throws ConfigError.
 void processOptions(Options& opts);
 
 }  // namespace gnatsd::server

@@ -4,6 +4,7 @@
 
 #include "server/client.h"
 #include "server/const.h"
+#include "server/gofmt.h"
 #include "server/server.h"
 #include "server/util.h"
 

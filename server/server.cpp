@@ -18,6 +18,7 @@
 
 #include "server/client.h"
 #include "server/const.h"
+#include "server/gofmt.h"
 #include "server/util.h"
 
 namespace gnatsd::server {
@@ -57,13 +58,10 @@ std::string Info::toJSON() const {
 std::unique_ptr<Server> Server::New(Options opts) {
   processOptions(opts);
   // Features of later issues: refuse clearly rather than run without them.
-  auto unsupported = [](const std::string& what) {
-    throw ConfigError(what + " is not supported yet by gnatsd-cpp");
-  };
-  if (opts.TLSConfig || opts.TLS || opts.TLSVerify) unsupported("TLS");
-  if (opts.Cluster.Port != 0 || !opts.Routes.empty()) unsupported("Clustering (cluster port, routes)");
-  if (opts.HTTPPort != 0 || opts.HTTPSPort != 0) unsupported("HTTP monitoring");
-  if (opts.ProfPort != 0) unsupported("The profiling port");
+  if (opts.TLSConfig || opts.TLS || opts.TLSVerify) notSupportedYet("TLS");
+  if (opts.Cluster.Port != 0 || !opts.Routes.empty()) notSupportedYet("Clustering (cluster port, routes)");
+  if (opts.HTTPPort != 0 || opts.HTTPSPort != 0) notSupportedYet("HTTP monitoring");
+  if (opts.ProfPort != 0) notSupportedYet("The profiling port");
   return std::unique_ptr<Server>(new Server(std::move(opts)));
 }
 
@@ -241,7 +239,7 @@ void Server::createClient(Fd conn) {
     totalClients_++;
   }
   c->initClient();
-  pthread_setname_np(pthread_self(), ("rd:cid=" + std::to_string(c->cid())).substr(0, 15).c_str());
+  setThreadName("rd:cid=" + std::to_string(c->cid()));
   c->Debugf("Client connection created");
   c->sendInfo(info);
   {

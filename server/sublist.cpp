@@ -20,7 +20,7 @@ struct Sublist::node {
 // One token position: literal tokens by name, and the `*` and `>` children
 // kept apart so that matching never has to scan the map.
 struct Sublist::level {
-  std::unordered_map<std::string, std::unique_ptr<node>, subjectHash, std::equal_to<>> nodes;
+  std::unordered_map<std::string, std::unique_ptr<node>, StringHash, std::equal_to<>> nodes;
   std::unique_ptr<node> pwc;
   std::unique_ptr<node> fwc;
 

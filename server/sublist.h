@@ -15,6 +15,7 @@
 
 #include "server/errors.h"
 #include "server/mutex.h"
+#include "server/stringhash.h"
 #include "server/subscription.h"
 
 namespace gnatsd::server {
@@ -53,15 +54,6 @@ struct SublistStats {
   double CacheHitRate = 0;  // cache hits / matches; 0 before the first match
   uint32_t MaxFanout = 0;   // over cached results: plain subs + queue groups
   double AvgFanout = 0;
-};
-
-// Hashes any string-like key as a string_view, so maps keyed by std::string
-// can be searched with a string_view without building a std::string.
-struct subjectHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
 };
 
 // Stores subscriptions by subject and finds those matching a published
@@ -144,7 +136,7 @@ class Sublist {
   uint64_t removes_ GUARDED_BY(mu_) = 0;
   uint32_t count_ GUARDED_BY(mu_) = 0;
   uint64_t evictState_ GUARDED_BY(mu_);  // xorshift state choosing which cache entry to drop
-  std::unordered_map<std::string, std::shared_ptr<const SublistResult>, subjectHash,
+  std::unordered_map<std::string, std::shared_ptr<const SublistResult>, StringHash,
                      std::equal_to<>>
       cache_ GUARDED_BY(mu_);
   std::unique_ptr<level> root_ GUARDED_BY(mu_);

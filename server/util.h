@@ -1,5 +1,6 @@
-// Go: server/util.go (gnatsd v1.0.0), plus Go formatting helpers the port needs
-// Server ids, fast decimal parsing, Go-style %q quoting.
+// Go: server/util.go (gnatsd v1.0.0), plus small C++-only helpers
+// Server ids, fast decimal parsing, printf to a string, thread names.
+// (Go standard library stand-ins: gofmt.h, goparse.h, gostrings.h, url.h.)
 #pragma once
 
 #include <chrono>
@@ -28,21 +29,12 @@ int64_t parseSizeSaturated(std::string_view d);
 // Go: secondsToDuration.
 std::chrono::nanoseconds secondsToDuration(double seconds);
 
-// Go's %q for a byte string: double quotes, with \" \\ \n \r \t and \xNN
-// escapes for what is not printable ASCII (valid UTF-8 passes through).
-std::string quoteGo(std::string_view s);
-
-// Go's time.Duration.String() ("2s", "1m30s", "250ms", "0s").
-std::string durationString(std::chrono::nanoseconds d);
-
 // printf into a std::string.
 std::string stringPrintf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 std::string vstringPrintf(const char* fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
-}  // namespace gnatsd::server
+// Names the calling thread (top -H, gdb), cut to the 15 bytes Linux keeps:
+// pthread_setname_np fails on a longer name instead of cutting it.
+void setThreadName(std::string_view name);
 
-namespace gnatsd::server {
-// A JSON string literal the way Go's encoding/json writes it: quotes,
-// escapes, and <, >, & as \u003c, \u003e, \u0026.
-std::string goJSONString(std::string_view s);
 }  // namespace gnatsd::server

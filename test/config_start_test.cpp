@@ -1,14 +1,26 @@
 // Go: none; the promise of the config-files issue: every sample config and
 // every gnatsd 1.0.0 test config either starts a server or fails with the
 // right message.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
+#include <thread>
 
 #include "test/helpers/test_server.h"
 
 using namespace gnatsd::test;
 namespace fs = std::filesystem;
+
+extern char** environ;
 
 namespace {
 // What a config leads to: "" = a server starts; otherwise a piece of the
@@ -87,4 +99,93 @@ TEST_CASE("TestSampleConfigsStart", "[config]") {
     INFO(name);
     CHECK_THAT(outcome(dir / name), Catch::Contains("Clustering") && Catch::Contains("not supported yet"));
   }
+}
+
+namespace {
+// A scratch directory, removed at the end of the test.
+struct scratchDir {
+  fs::path dir;
+  scratchDir() {
+    std::string tmpl = (fs::temp_directory_path() / "config_start.XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    dir = tmpl;
+  }
+  ~scratchDir() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  std::string write(const std::string& name, const std::string& content) const {
+    std::ofstream(dir / name) << content;
+    return (dir / name).string();
+  }
+};
+
+struct exitResult {
+  int status = -1;  // exit status, -1 if it did not exit by itself
+  std::string err;  // what it wrote to stderr
+};
+
+// Runs the gnatsd binary with args; waits at most `limit` for it to exit,
+// then kills it (only this child).
+exitResult runGnatsd(const scratchDir& d, std::vector<std::string> args, std::chrono::seconds limit) {
+  const std::string bin = std::string(GNATSD_BINARY_DIR) + "/gnatsd";
+  const std::string errFile = (d.dir / "stderr.txt").string();
+  args.insert(args.begin(), bin);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 2, errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  REQUIRE(rc == 0);
+  exitResult r;
+  int st = 0;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (::waitpid(pid, &st, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &st, 0);
+      st = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (st != -1 && WIFEXITED(st)) r.status = WEXITSTATUS(st);
+  std::ifstream in(errFile);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  r.err = ss.str();
+  return r;
+}
+}  // namespace
+
+TEST_CASE("TestConfigPortOutOfRangeRefused", "[config][range]") {
+  // gnatsd-cpp used to start on port 34463 (99999 mod 65536) here.
+  scratchDir d;
+  const std::string conf = d.write("bad.conf", "# a port too large\nport: 99999\n");
+  exitResult r = runGnatsd(d, {"-c", conf}, std::chrono::seconds(10));
+  CHECK(r.status == 1);
+  CHECK(r.err == conf + ":2:1: Value of 'port' is out of range: 99999 (must be between -1 and 65535)\n");
+
+  const std::string conf2 = d.write("bad2.conf", "host: 127.0.0.1\nping_interval: -5\n");
+  r = runGnatsd(d, {"-c", conf2}, std::chrono::seconds(10));
+  CHECK(r.status == 1);
+  CHECK(r.err == conf2 + ":2:1: Value of 'ping_interval' is out of range: -5 (must be between 0 and 9223372036)\n");
+}
+
+TEST_CASE("TestConfigRandomPortStarts", "[config][range]") {
+  // port: -1 in a file means a random port, as RANDOM_PORT does for embedders.
+  scratchDir d;
+  Options opts = LoadConfig(d.write("random.conf", "listen: \"127.0.0.1:-1\"\nmax_connections: 0\n"));
+  CHECK(opts.Port == -1);
+  auto s = RunServer(opts);
+  CHECK(s->Port() > 0);
+  CHECK(s->Port() != 4222);
+  Conn c = createClientConn(*s);
+  expectResult(c, infoRe);
+  s->Shutdown();
 }

@@ -75,6 +75,37 @@ TEST_CASE("TestFlagsBadInput", "[flags]") {
                     Catch::Contains("error opening config file") && Catch::Contains("/nonexistent/gnatsd.conf"));
 }
 
+TEST_CASE("TestFlagsPortRange", "[flags][range]") {
+  // The same range as a config file: -1 (random), 0 (default or off), 1-65535.
+  CHECK(ConfigureOptions({"-p", "65535"}).opts.Port == 65535);
+  CHECK(ConfigureOptions({"-p", "0"}).opts.Port == 0);
+  CHECK(ConfigureOptions({"-p", "0x10"}).opts.Port == 16);  // Go's flag takes base prefixes
+  const std::string range = ": port must be between -1 (random) and 65535";
+  CHECK_THROWS_WITH(ConfigureOptions({"-p", "-2"}), "invalid value \"-2\" for flag -p" + range);
+  CHECK_THROWS_WITH(ConfigureOptions({"--port=65536"}), "invalid value \"65536\" for flag -port" + range);
+  CHECK_THROWS_WITH(ConfigureOptions({"-m", "65536"}), "invalid value \"65536\" for flag -m" + range);
+  CHECK_THROWS_WITH(ConfigureOptions({"--http_port", "-7"}), "invalid value \"-7\" for flag -http_port" + range);
+  CHECK_THROWS_WITH(ConfigureOptions({"-ms", "99999"}), "invalid value \"99999\" for flag -ms" + range);
+  CHECK_THROWS_WITH(ConfigureOptions({"--profile", "70000"}), "invalid value \"70000\" for flag -profile" + range);
+  CHECK_THROWS_AS(ConfigureOptions({"-p", "99999"}), FlagError);
+  CHECK_THROWS_WITH(ConfigureOptions({"-p", "99999999999999999999"}),
+                    "invalid value \"99999999999999999999\" for flag -p: parse error");
+  // connect_retries takes any int, as gnatsd (at or below 0: no retries);
+  // clustering itself is refused for now.
+  CHECK_THROWS_WITH(ConfigureOptions({"--connect_retries", "-1"}), Catch::Contains("Clustering"));
+}
+
+TEST_CASE("TestFlagsConfigFileOutOfRange", "[flags][range]") {
+  // A bad file value is refused with its position even when a flag would
+  // override it.
+  std::string conf = writeConf("host: 127.0.0.1\nport: 99999\n");
+  const std::string want = conf + ":2:1: Value of 'port' is out of range: 99999 (must be between -1 and 65535)";
+  CHECK_THROWS_WITH(ConfigureOptions({"-c", conf}), want);
+  CHECK_THROWS_WITH(ConfigureOptions({"-c", conf, "-p", "4222"}), want);
+  CHECK_THROWS_AS(ConfigureOptions({"-c", conf}), ConfigError);
+  std::remove(conf.c_str());
+}
+
 TEST_CASE("TestFlagsNotSupportedYet", "[flags]") {
   CHECK_THROWS_WITH(ConfigureOptions({"--tls"}), "TLS Server certificate must be present and valid.");
   CHECK_THROWS_WITH(ConfigureOptions({"--tls", "--tlscert", "c.pem"}),

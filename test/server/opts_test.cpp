@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -835,12 +837,12 @@ TEST_CASE("config errors: gnatsd's texts, ours where gnatsd panics", "[opts][err
       {R"(http: "localhost")", R"(test.conf:1:1: Could not parse address string "localhost")"},
       {R"(cluster { listen: "127.0.0.1" })", R"(test.conf:1:11: Could not parse address string "127.0.0.1")"},
       {R"(port: "4222")", R"(test.conf:1:1: Expected 'port' to be an integer, got string "4222")"},
-      {R"(port: 99999999999)", R"(test.conf:1:1: Value of 'port' is out of range: 99999999999)"},
+      {R"(port: 99999999999)", R"(test.conf:1:1: Value of 'port' is out of range: 99999999999 (must be between -1 and 65535))"},
       {R"(host: 42)", R"(test.conf:1:1: Expected 'host' to be a string, got integer 42)"},
       {R"(debug: "yes")", R"(test.conf:1:1: Expected 'debug' to be a boolean, got string "yes")"},
       {R"(max_payload: 1.5)", R"(test.conf:1:1: Expected 'max_payload' to be an integer, got float 1.5)"},
       {R"(ping_interval: "2m")", R"(test.conf:1:1: Expected 'ping_interval' to be an integer, got string "2m")"},
-      {R"(ping_interval: 9999999999999)", R"(test.conf:1:1: Value of 'ping_interval' is out of range: 9999999999999)"},
+      {R"(ping_interval: 9999999999999)", R"(test.conf:1:1: Value of 'ping_interval' is out of range: 9999999999999 (must be between 0 and 9223372036))"},
       {R"(authorization: "x")", R"(test.conf:1:1: Expected 'authorization' to be a map, got string "x")"},
       {R"(authorization { user: derek, pass: x, token: y })", R"(test.conf:1:1: Cannot have a user/pass and token)"},
       {R"(authorization { user: derek, pass: x, users: [{user: a, password: b}] })", R"(test.conf:1:1: Can not have a single user/pass and a users array)"},
@@ -885,6 +887,151 @@ port: x)", R"(test.conf:2:1: Expected 'port' to be an integer, got string "x")"}
   }
   CHECK(configError("tls { cipher_suites: [\"TLS_RSA_WITH_RC4_128_SHA\", 7] }", true) ==
         "test.conf:1:51: Expected 'cipher_suites[1]' to be a string, got integer 7");
+}
+
+TEST_CASE("config values out of range name the key, the value and the range", "[opts][errors][range]") {
+  // gnatsd 1.0.0 checks no range: a bad port fails later at listen time,
+  // 99999 wrapped to 34463 here, and negative counts or durations were
+  // taken (docs/DEVIATIONS.md).
+  struct badValue {
+    std::string config;
+    std::string error;
+  };
+  const std::string port = " (must be between -1 and 65535)";
+  const std::string count = " (must be between 0 and 2147483647)";
+  const std::string secs = " (must be between 0 and 9223372036)";
+  const std::vector<badValue> cases = {
+      {"port: 99999", "test.conf:1:1: Value of 'port' is out of range: 99999" + port},
+      {"port: 65536", "test.conf:1:1: Value of 'port' is out of range: 65536" + port},
+      {"port: -7", "test.conf:1:1: Value of 'port' is out of range: -7" + port},
+      {"PORT = -2", "test.conf:1:1: Value of 'PORT' is out of range: -2" + port},
+      {"listen: 70000", "test.conf:1:1: Value of 'listen' is out of range: 70000" + port},
+      {"listen: \"127.0.0.1:70000\"", "test.conf:1:1: Value of 'listen' is out of range: 70000" + port},
+      {"listen: \"[::1]:-2\"", "test.conf:1:1: Value of 'listen' is out of range: -2" + port},
+      {"http_port: 65536", "test.conf:1:1: Value of 'http_port' is out of range: 65536" + port},
+      {"monitor_port: -2", "test.conf:1:1: Value of 'monitor_port' is out of range: -2" + port},
+      {"https_port: 100000", "test.conf:1:1: Value of 'https_port' is out of range: 100000" + port},
+      {"http: \"localhost:99999\"", "test.conf:1:1: Value of 'http' is out of range: 99999" + port},
+      {"https: -5", "test.conf:1:1: Value of 'https' is out of range: -5" + port},
+      {"prof_port: 70000", "test.conf:1:1: Value of 'prof_port' is out of range: 70000" + port},
+      {"cluster {\n  port: 70000\n}", "test.conf:2:3: Value of 'port' is out of range: 70000" + port},
+      {"cluster { listen: \"0.0.0.0:-9\" }", "test.conf:1:11: Value of 'listen' is out of range: -9" + port},
+      {"max_payload: -1", "test.conf:1:1: Value of 'max_payload' is out of range: -1" + count},
+      {"max_payload: 3000000000", "test.conf:1:1: Value of 'max_payload' is out of range: 3000000000" + count},
+      {"max_control_line: -1", "test.conf:1:1: Value of 'max_control_line' is out of range: -1" + count},
+      {"max_connections: -1", "test.conf:1:1: Value of 'max_connections' is out of range: -1" + count},
+      {"max_conn: -5", "test.conf:1:1: Value of 'max_conn' is out of range: -5" + count},
+      {"ping_max: -1", "test.conf:1:1: Value of 'ping_max' is out of range: -1" + count},
+      {"ping_interval: -5", "test.conf:1:1: Value of 'ping_interval' is out of range: -5" + secs},
+      {"write_deadline: \"-1s\"", "test.conf:1:1: Value of 'write_deadline' is out of range: -1s (must be 0 or more)"},
+      {"write_deadline: -3", "test.conf:1:1: Value of 'write_deadline' is out of range: -3" + secs},
+      {"max_pending: -1", "test.conf:1:1: Value of 'max_pending' is out of range: -1 (must be 0 or more)"},
+      {"authorization {\n  user: a\n  password: b\n  timeout: -1\n}",
+       "test.conf:4:3: Value of 'timeout' is out of range: -1" + secs},
+      {"authorization { timeout: -0.5 }", "test.conf:1:17: Value of 'timeout' is out of range: -0.5" + secs},
+      // Floats print as Go's %v prints them.
+      {"authorization { timeout: 99999999999.5 }",
+       "test.conf:1:17: Value of 'timeout' is out of range: 9.99999999995e+10" + secs},
+      {"cluster { authorization { user: a, password: b, timeout: -2 } }",
+       "test.conf:1:49: Value of 'timeout' is out of range: -2" + secs},
+      {"tls { timeout: -1 }", "test.conf:1:7: Value of 'timeout' is out of range: -1" + secs},
+      {"cluster { tls { timeout: -0.25 } }", "test.conf:1:17: Value of 'timeout' is out of range: -0.25" + secs},
+  };
+  for (const auto& c : cases) {
+    INFO(c.config);
+    CHECK(configError(c.config, true) == c.error);
+  }
+}
+
+TEST_CASE("special numeric values keep gnatsd's meanings", "[opts][range]") {
+  tempConfig t;
+  auto load = [&](const std::string& text) { return ProcessConfigFile(t.write(text)); };
+  // processOptions as Server::New runs it.
+  auto processed = [&](const std::string& text) {
+    Options o = load(text);
+    processOptions(o);
+    return o;
+  };
+
+  // Ports: 0 is the default (4222), -1 a random port, 65535 the last one.
+  CHECK(processed("port: 0\n").Port == DEFAULT_PORT);
+  CHECK(load("port: -1\n").Port == RANDOM_PORT);
+  CHECK(processed("port: -1\n").Port == 0);  // the OS picks at listen time
+  CHECK(load("port: 65535\n").Port == 65535);
+  CHECK(load("listen: \"127.0.0.1:-1\"\n").Port == RANDOM_PORT);
+  CHECK(load("listen: \"127.0.0.1:+5\"\n").Port == 5);  // Go's Atoi takes a sign
+  // Monitoring, profiling and cluster ports: 0 off, -1 random.
+  CHECK(load("http_port: -1\n").HTTPPort == -1);
+  CHECK(load("https: \"127.0.0.1:-1\"\n").HTTPSPort == -1);
+  CHECK(load("prof_port: -1\n").ProfPort == -1);
+  CHECK(load("cluster { port: -1 }\n").Cluster.Port == -1);
+  CHECK(load("http_port: 0\n").HTTPPort == 0);
+
+  // Counts, sizes and durations: 0 means the default.
+  Options d = processed(
+      "max_connections: 0\nmax_payload: 0\nmax_control_line: 0\nping_interval: 0\nping_max: 0\n"
+      "write_deadline: \"0s\"\nmax_pending: 0\nauthorization { user: a, password: b, timeout: 0 }\n");
+  CHECK(d.MaxConn == DEFAULT_MAX_CONNECTIONS);
+  CHECK(d.MaxPayload == MAX_PAYLOAD_SIZE);
+  CHECK(d.MaxControlLine == MAX_CONTROL_LINE_SIZE);
+  CHECK(d.PingInterval == DEFAULT_PING_INTERVAL);
+  CHECK(d.MaxPingsOut == DEFAULT_PING_MAX_OUT);
+  CHECK(d.WriteDeadline == DEFAULT_FLUSH_DEADLINE);
+  CHECK(d.MaxPending == MAX_PENDING_SIZE);
+  CHECK(d.AuthTimeout == authTimeoutSecs);
+
+  // The largest values still accepted.
+  Options big = load(
+      "max_payload: 2147483647\nmax_connections: 2147483647\nping_interval: 9223372036\n"
+      "max_pending: 9223372036854775807\n");
+  CHECK(big.MaxPayload == 2147483647);
+  CHECK(big.MaxConn == 2147483647);
+  CHECK(big.PingInterval == std::chrono::seconds(9223372036));
+  CHECK(big.MaxPending == INT64_MAX);
+
+  // gnatsd retries implicit routes only when connect_retries is above 0, so
+  // a negative count is taken as it is.
+  CHECK(load("cluster { connect_retries: -1 }\n").Cluster.ConnectRetries == -1);
+  // A timeout of another type keeps gnatsd's fallback: 1s for authorization,
+  // 0 (then the default) for tls.
+  CHECK(load("authorization { timeout: \"x\" }\n").AuthTimeout == 1.0);
+  CHECK(load("tls { timeout: \"x\" }\n").TLSTimeout == 0.0);
+  CHECK(load("authorization { timeout: 0.5 }\n").AuthTimeout == 0.5);
+}
+
+TEST_CASE("validateOptions holds an embedder's Options to the same ranges", "[opts][range]") {
+  auto error = [](const std::function<void(Options&)>& set) -> std::string {
+    Options o;
+    set(o);
+    try {
+      processOptions(o);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  CHECK(error([](Options&) {}) == "(no error)");
+  CHECK(error([](Options& o) { o.Port = -1; }) == "(no error)");
+  CHECK(error([](Options& o) { o.Port = 99999; }) ==
+        "Value of Options.Port is out of range: 99999 (must be between -1 and 65535)");
+  CHECK(error([](Options& o) { o.Cluster.Port = -2; }) ==
+        "Value of Options.Cluster.Port is out of range: -2 (must be between -1 and 65535)");
+  CHECK(error([](Options& o) { o.HTTPPort = 65536; }) ==
+        "Value of Options.HTTPPort is out of range: 65536 (must be between -1 and 65535)");
+  CHECK(error([](Options& o) { o.MaxConn = -1; }) ==
+        "Value of Options.MaxConn is out of range: -1 (must be between 0 and 2147483647)");
+  CHECK(error([](Options& o) { o.MaxPayload = -1; }) ==
+        "Value of Options.MaxPayload is out of range: -1 (must be between 0 and 2147483647)");
+  CHECK(error([](Options& o) { o.PingInterval = -1s; }) ==
+        "Value of Options.PingInterval is out of range: -1000000000 (must be 0 or more)");
+  CHECK(error([](Options& o) { o.WriteDeadline = -1ns; }) ==
+        "Value of Options.WriteDeadline is out of range: -1 (must be 0 or more)");
+  CHECK(error([](Options& o) { o.MaxPending = -1; }) ==
+        "Value of Options.MaxPending is out of range: -1 (must be 0 or more)");
+  CHECK(error([](Options& o) { o.AuthTimeout = -0.5; }) ==
+        "Value of Options.AuthTimeout is out of range: -0.5 (must be between 0 and 9223372036)");
+  CHECK(error([](Options& o) { o.AuthTimeout = std::nan(""); }) ==
+        "Value of Options.AuthTimeout is out of range: nan (must be between 0 and 9223372036)");
 }
 
 TEST_CASE("unknown keys are ignored at the top, in cluster and in authorization", "[opts]") {

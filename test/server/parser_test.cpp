@@ -12,6 +12,7 @@
 #include "server/client.h"
 #include "server/const.h"
 #include "server/errors.h"
+#include "server/gofmt.h"
 #include "server/util.h"
 #include "test/helpers/test_server.h"
 

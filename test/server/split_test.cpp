@@ -13,6 +13,7 @@
 #include "server/client.h"
 #include "server/const.h"
 #include "server/errors.h"
+#include "server/gofmt.h"
 #include "server/server.h"
 #include "server/util.h"
 #include "test/helpers/test_server.h"
