@@ -38,6 +38,7 @@ Environment:
   GNATSD10      a third server to compare, e.g. a locally built gnatsd 1.0.0 (optional)
   NATS_BENCH    nats-bench binary (default build-bench/nats-bench, else build/nats-bench)
   RUN_TIMEOUT   seconds before one nats-bench run is killed (default 120)
+  GNATSD_NOTE   free text about the gnatsd-cpp binary for the summary (e.g. its commit)
 EOF
 }
 
@@ -138,11 +139,15 @@ listening() {
     /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
+# A port below the ephemeral range (32768 up) that no socket uses in any state: a port
+# some client holds as its local end cannot be bound, SO_REUSEADDR or not.
 free_port() {
-  local p i
-  for i in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
-    listening "$p" || { echo "$p"; return 0; }
+  local p hex
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 12000))
+    hex=$(printf ':%04X' "$p")
+    awk -v p="$hex" 'substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
+      /proc/net/tcp /proc/net/tcp6 2>/dev/null || { echo "$p"; return 0; }
   done
   return 1
 }
@@ -210,7 +215,7 @@ run_one() {
   local port wrapper spid tfile log ok=0
   tfile="$OUT/time.$$.txt"
   log="$OUT/server-$name.log"
-  for _ in 1 2 3; do
+  for _ in 1 2 3 4 5; do
     port=$(free_port) || { echo "compare.sh: no free port" >&2; return 1; }
     if [[ -n $GNU_TIME ]]; then
       $GNU_TIME -o "$tfile" -f '%U %S %M %w %c' "$bin" -a 127.0.0.1 -p "$port" >>"$log" 2>&1 &
@@ -310,6 +315,7 @@ echo "round,scenario,server,ok,msgs,elapsed_s,msgs_per_s,mb_per_s,delivered_per_
   for i in "${!SERVER_NAMES[@]}"; do
     echo "server.${SERVER_NAMES[$i]}=${SERVER_BINS[$i]} ($("${SERVER_BINS[$i]}" --version 2>&1 | head -n 1))"
   done
+  echo "gnatsd_cpp_note=${GNATSD_NOTE:-}"
   echo "gnatsd_cpp_commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- server conf 2>/dev/null || echo ' (server/ or conf/ modified)')"
   echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$OUT/meta.txt"
