@@ -99,10 +99,14 @@ def main():
             "per_cpu": msgs / cpu if ok and msgs and cpu else None,
             "rss": hwm / 1024 if hwm is not None else None,
             "ctx": v + n if v is not None and n is not None else None,
+            "vctx": v,
+            "ictx": n,
             "client": as_float(r["client_cpu_s"]) if ok else None,
             "p50": as_float(r["lat_p50_us"]) if ok else None,
             "p99": as_float(r["lat_p99_us"]) if ok else None,
             "threads": as_float(r["server_threads_end"]),
+            "sys": cpu_s,
+            "msgs": msgs,
             "error": r.get("error", ""),
         }
 
@@ -187,8 +191,10 @@ def main():
             rates = [m["rate"] for m in oks.values() if m["rate"]]
             wide = (cpus and max(cpus) / min(cpus) > 1.4 and max(cpus) - min(cpus) > 0.1) or (ctxs and max(ctxs) / min(ctxs) > 3)
             if wide:
-                per = "; ".join(f"r{r}: {fnum(m['rate'])}/s in {m['elapsed']:.2f} s, CPU {m['cpu']:.2f} s, "
-                                f"ctx {fnum(m['ctx'])}, RSS {m['rss']:.1f} MiB" for r, m in oks.items())
+                def one(r, m):
+                    return (f"r{r}: {fnum(m['rate'])}/s in {m['elapsed']:.2f} s, CPU {m['cpu']:.2f} s "
+                            f"(sys {m['sys']:.2f}), ctx {fint(m['vctx'])} vol + {fint(m['ictx'])} invol, RSS {m['rss']:.1f} MiB")
+                per = "; ".join(one(r, m) for r, m in oks.items())
                 notes.append(f"- {scen} / {srv}: server CPU {min(cpus):.2f}..{max(cpus):.2f} s, context switches "
                              f"{fnum(min(ctxs))}..{fnum(max(ctxs))}, slowest run at "
                              f"{min(rates) / statistics.median(rates):.2f} of the median rate. Per round: {per}")
