@@ -84,8 +84,12 @@ const char* itemTypeName(itemType t) {
 }
 
 std::string formatItem(const item& it) {
-  return "(" + std::string(itemTypeName(it.typ)) + ", '" + it.val + "', " +
-         std::to_string(it.line) + ")";
+  // Appended piece by piece: `"(" + std::string&&` trips GCC 12's bogus
+  // -Wrestrict at -O3 (gcc.gnu.org PR 105329).
+  std::string s = "(";
+  s.append(itemTypeName(it.typ)).append(", '").append(it.val).append("', ");
+  s.append(std::to_string(it.line)).append(")");
+  return s;
 }
 
 // ---------------------------------------------------------------------------

@@ -508,7 +508,8 @@ class parser {
       c.key = k;
       c.keyPos = it.pos;
       forgetBelow(c, c.key);
-      const std::string key = "/" + pointerToken(k);
+      // Not `"/" + pointerToken(k)`: GCC 12's bogus -Wrestrict (PR 105329).
+      const std::string key = std::string("/").append(pointerToken(k));
       setValue(std::move(v), it.pos);
       if (sh_.track) {
         // Positions inside the included file, rooted here.

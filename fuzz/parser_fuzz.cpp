@@ -36,11 +36,13 @@
 #include "server/client.h"
 #include "server/errors.h"
 #include "server/net.h"
+#include "test/helpers/client_peer.h"
 
 using gnatsd::server::client;
 using gnatsd::server::ClientType;
 using gnatsd::server::Error;
 using gnatsd::server::Fd;
+using gnatsd::server::peer;
 
 namespace {
 
@@ -55,7 +57,7 @@ struct Setup {
 std::shared_ptr<client> freshClient(const Setup& s) {
   auto c = std::make_shared<client>(nullptr, Fd(), s.typ);
   c->initClient();
-  if (s.smallPayload) c->TEST_setMaxPayload(256);
+  if (s.smallPayload) peer(c).setMaxPayload(256);
   return c;
 }
 
@@ -100,7 +102,7 @@ Outcome run(const Setup& s, std::string_view data, const std::vector<size_t>& si
   // With the whole payload in hand the parser is in MSG_PAYLOAD or MSG_END
   // depending on where the read ended (it moves on only at the next byte);
   // both wait for the same "\r\n", so they count as one state.
-  out.state = c->TEST_state() == gnatsd::server::MSG_END ? gnatsd::server::MSG_PAYLOAD : c->TEST_state();
+  out.state = peer(c).state() == gnatsd::server::MSG_END ? gnatsd::server::MSG_PAYLOAD : peer(c).state();
   out.subs = c->numSubs();
   c->finishConnection();
   return out;

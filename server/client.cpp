@@ -201,10 +201,10 @@ client::client(Server* srv, Fd nc, ClientType typ)
     maxPending_ = MAX_PENDING_SIZE;
     writeDeadline_ = DEFAULT_FLUSH_DEADLINE;
   }
-  liveCount_.fetch_add(1, std::memory_order_relaxed);
+  highWater_ = std::min(maxPending_ / 4, maxHighWater);
 }
 
-client::~client() { liveCount_.fetch_sub(1, std::memory_order_relaxed); }
+client::~client() = default;
 
 void client::initClient() {
   if (srv_) {
@@ -294,6 +294,13 @@ int64_t client::pendingBytes() {
 bool client::isAuthTimerSet() {
   MutexLock l(mu_);
   return atmr_ != 0;
+}
+
+void client::armTimers(bool authRequired, std::chrono::nanoseconds authTimeout) {
+  MutexLock l(mu_);
+  if (closed_) return;
+  if (authRequired) setAuthTimer(authTimeout);
+  setPingTimer();
 }
 
 // ---------------------------------------------------------------------------
@@ -753,11 +760,11 @@ Error client::processUnsub(std::string_view arg) {
 // ---------------------------------------------------------------------------
 // delivery
 
-void client::addToPCD(client* cl) {
-  // Dedup per batch with a stamp on the target: several publishers may stamp
-  // the same target, which at worst adds it twice (a harmless extra flush).
-  uint64_t stamp = (cid_ << 24) ^ batch_;
-  {
+void client::addToPCD(client* cl, bool stamped) {
+  if (!stamped) {
+    // Dedup per batch with a stamp on the target: several publishers may
+    // stamp the same target, which at worst adds it twice (an extra flush).
+    const uint64_t stamp = (cid_ << 24) ^ batch_;
     MutexLock l(cl->mu_);
     if (cl->pcdStamp_ == stamp && stamp != 0) return;
     cl->pcdStamp_ = stamp;
@@ -792,13 +799,19 @@ void client::deliverMsg(const std::shared_ptr<subscription>& sub, std::string_vi
     if (unsubAfter) cl->unsubscribe(sub);
     return;
   }
-  cl->outMsgs.fetch_add(1, std::memory_order_relaxed);
-  cl->outBytes.fetch_add(msgSize, std::memory_order_relaxed);
-  srv_->serverStats().outMsgs.fetch_add(1, std::memory_order_relaxed);
-  srv_->serverStats().outBytes.fetch_add(msgSize, std::memory_order_relaxed);
+  // Every writer of these counters holds cl->mu_, so a plain load and store
+  // is enough (monitoring reads them without the lock).
+  cl->outMsgs.store(cl->outMsgs.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  cl->outBytes.store(cl->outBytes.load(std::memory_order_relaxed) + msgSize, std::memory_order_relaxed);
+  batchOutMsgs_ += 1;
+  batchOutBytes_ += msgSize;
   if (trace_) cl->traceOutOp(mh.substr(0, mh.size() - LEN_CR_LF), "");
+  // The pcd stamp is checked under the lock we already hold.
+  const uint64_t stamp = (cid_ << 24) ^ batch_;
+  const bool newInBatch = cl->pcdStamp_ != stamp || stamp == 0;
+  cl->pcdStamp_ = stamp;
   l.Unlock();
-  addToPCD(cl);
+  if (newInBatch) addToPCD(cl, true);
   if (unsubAfter) cl->unsubscribe(sub);
 }
 
@@ -969,7 +982,7 @@ void client::sendProto(std::string_view proto, bool doFlush) {
   if (closed_) return;
   // Protocol lines are small; they are never refused for max_pending.
   back_.append(proto);
-  if (doFlush) flushOutbound(false);
+  if (doFlush) flushOutbound(FlushMode::Now);
 }
 
 void client::kickWriter() {
@@ -984,13 +997,43 @@ void client::kickWriter() {
   writeCv_.Signal();
 }
 
-void client::flushOutbound(bool blocking) {
-  if (flushing_ || closed_ || !nc_.valid()) return;
+namespace {
+// Waits until fd is writable or `until` passes. True if it became writable;
+// *waited grows by the time spent waiting.
+bool pollWritable(int fd, Clock::time_point until, Clock::duration* waited) {
+  const auto start = Clock::now();
+  auto left = until - start;
+  if (left <= Clock::duration::zero()) return false;
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+  struct timespec ts {static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+  struct pollfd pfd {fd, POLLOUT, 0};
+  const bool ready = ::ppoll(&pfd, 1, &ts, nullptr) > 0;
+  *waited += Clock::now() - start;
+  return ready;
+}
+}  // namespace
+
+void client::flushOutbound(FlushMode mode, Clock::time_point stallUntil) {
+  if (closed_ || !nc_.valid()) return;
+  if (flushing_) {
+    // Someone else is writing. A producer whose subscriber is far behind
+    // waits for it to drain (bounded); everyone else leaves it to them.
+    if (mode == FlushMode::Producer && !stalled_) {
+      ++drainWaiters_;
+      while (flushing_ && !closed_ && !stalled_ && pendingLocked() > highWater_) {
+        if (!drainCv_.WaitUntil(mu_, stallUntil)) break;
+      }
+      --drainWaiters_;
+    }
+    return;
+  }
   flushing_ = true;
   const int fd = nc_.get();
-  Clock::time_point deadline = Clock::now() + writeDeadline_;
+  Clock::time_point deadline = mode == FlushMode::Writer ? Clock::now() + writeDeadline_ : stallUntil;
   bool slow = false;
   bool failed = false;
+  bool progressed = false;
+  Clock::duration waited{0};
   int lastErr = 0;
   for (;;) {
     if (foff_ == front_.size()) {
@@ -1001,29 +1044,31 @@ void client::flushOutbound(bool blocking) {
     }
     const char* p = front_.data() + foff_;
     size_t len = front_.size() - foff_;
+    // A producer waits only for a client that is not known to be stuck.
+    const bool mayWait = mode == FlushMode::Writer || (mode == FlushMode::Producer && !stalled_);
     mu_.Unlock();
     ssize_t n = ::send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
     int err = errno;
-    bool wait = false;
-    if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK) && blocking) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left > 0) {
-        struct pollfd pfd {fd, POLLOUT, 0};
-        ::poll(&pfd, 1, static_cast<int>(left));
-        wait = true;
-      }
-    }
+    bool writable = false;
+    if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK) && mayWait) writable = pollWritable(fd, deadline, &waited);
     mu_.Lock();
     if (n > 0) {
       foff_ += static_cast<size_t>(n);
-      deadline = Clock::now() + writeDeadline_;  // progress: the deadline restarts
+      progressed = true;
+      if (mode == FlushMode::Writer) deadline = Clock::now() + writeDeadline_;  // progress restarts it
+      if (drainWaiters_ > 0 && pendingLocked() <= highWater_) drainCv_.SignalAll();
       continue;
     }
     if (n < 0 && err == EINTR) continue;
     if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
-      if (!blocking) break;           // the writer thread finishes the job
-      if (wait && !closed_) continue;  // poll said writable or the deadline is not over
-      slow = true;
+      if (writable && !closed_) continue;
+      if (mode == FlushMode::Writer) {
+        slow = true;
+      } else if (mayWait && !progressed && waited >= stallBudget / 2) {
+        // A stall went by without the socket taking a byte: producers stop
+        // waiting for this client until it catches up.
+        stalled_ = true;
+      }
       break;
     }
     failed = true;
@@ -1031,11 +1076,14 @@ void client::flushOutbound(bool blocking) {
     break;
   }
   flushing_ = false;
+  const int64_t pending = pendingLocked();
+  if (pending <= highWater_ / 4) stalled_ = false;  // caught up: producers may wait for it again
   // Big buffers from a burst are not kept for an idle connection.
-  if (pendingLocked() == 0) {
+  if (pending == 0) {
     if (front_.capacity() > maxBufSize) std::string().swap(front_);
     if (back_.capacity() > maxBufSize) std::string().swap(back_);
   }
+  if (drainWaiters_ > 0) drainCv_.SignalAll();
   writeCv_.SignalAll();
   if (slow || failed) {
     mu_.Unlock();
@@ -1048,7 +1096,7 @@ void client::flushOutbound(bool blocking) {
     mu_.Lock();
     return;
   }
-  if (!blocking && pendingLocked() > 0 && !closed_) kickWriter();
+  if (mode != FlushMode::Writer && pending > 0 && !closed_) kickWriter();
 }
 
 void client::writeLoop() {
@@ -1056,7 +1104,7 @@ void client::writeLoop() {
   for (;;) {
     while (!closed_ && (pendingLocked() == 0 || flushing_)) writeCv_.Wait(mu_);
     if (closed_) break;
-    flushOutbound(true);
+    flushOutbound(FlushMode::Writer);
   }
   writerRunning_ = false;
   writeCv_.SignalAll();
@@ -1074,9 +1122,16 @@ void client::slowConsumerClose(const char* why) {
 }
 
 void client::flushClients() {
+  if (srv_ && batchOutMsgs_ > 0) {
+    srv_->serverStats().outMsgs.fetch_add(batchOutMsgs_, std::memory_order_relaxed);
+    srv_->serverStats().outBytes.fetch_add(batchOutBytes_, std::memory_order_relaxed);
+  }
+  batchOutMsgs_ = batchOutBytes_ = 0;
+  // One stall budget for the whole batch, however many clients are behind.
+  const Clock::time_point stallUntil = Clock::now() + stallBudget;
   for (auto& cp : pcd_) {
     MutexLock l(cp->mu_);
-    cp->flushOutbound(false);
+    cp->flushOutbound(FlushMode::Producer, stallUntil);
     if (!cp->closed_ && cp->pendingLocked() == 0) cp->last_ = std::chrono::system_clock::now();
   }
   pcd_.clear();
@@ -1084,7 +1139,7 @@ void client::flushClients() {
 
 void client::clearConnection() {
   // One last attempt to send what is queued (an -ERR, say), without blocking.
-  flushOutbound(false);
+  flushOutbound(FlushMode::Now);
   nc_.Shutdown();
 }
 

@@ -100,10 +100,9 @@ class client : public std::enable_shared_from_this<client> {
   // Go: initClient. Assigns the cid and the log prefix.
   void initClient() EXCLUDES(mu_);
 
-  // Go: createClient's per-connection part, run on the connection's own
-  // thread: sends INFO, registers with the server (max_connections), arms the
-  // auth and ping timers, then runs readLoop until the connection ends.
-  void run(const std::string& infoLine, bool authRequired) EXCLUDES(mu_);
+  // Go: createClient's timer set-up. Arms the ping timer and, when
+  // authRequired, the auth timer; does nothing if the connection is closed.
+  void armTimers(bool authRequired, std::chrono::nanoseconds authTimeout) EXCLUDES(mu_);
 
   // Go: readLoop. Reads, parses, flushes what the batch produced; when the
   // connection ends, calls finishConnection().
@@ -153,42 +152,9 @@ class client : public std::enable_shared_from_this<client> {
   void Noticef(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
   void Tracef(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
-  // Client objects alive in this process (leak checks in tests).
-  static int64_t TEST_liveCount() { return liveCount_.load(); }
-
-  // Test hook: the parser state.
-  int TEST_state() const { return state_; }
-  const pubArg& TEST_pa() const { return pa_; }
-  bool TEST_hasArgBuf() const { return haveArgBuf_; }
-  bool TEST_hasMsgBuf() const { return haveMsgBuf_; }
-  clientOpts& TEST_opts() NO_THREAD_SAFETY_ANALYSIS { return opts_; }
-  // More parser hooks for the white-box tests (test/server/parser_test.cpp,
-  // split_test.cpp). Only for a client whose reader thread is not running.
-  std::string_view TEST_argBuf() const { return haveArgBuf_ ? std::string_view(argBuf_) : std::string_view(); }
-  std::string_view TEST_msgBuf() const { return haveMsgBuf_ ? std::string_view(msgBuf_) : std::string_view(); }
-  int TEST_drop() const { return drop_; }
-  // Go tests' `c.argBuf, c.msgBuf, c.state = nil, nil, OP_START`.
-  void TEST_resetParser() {
-    state_ = OP_START;
-    drop_ = 0;
-    haveArgBuf_ = haveMsgBuf_ = false;
-    argBuf_.clear();
-    msgBuf_.clear();
-  }
-  Error TEST_processPub(std::string_view arg) { return processPub(arg); }
-  Error TEST_processMsgArgs(std::string_view arg) { return processMsgArgs(arg); }
-  void TEST_setMaxPayload(int64_t mpay) { mpay_ = mpay; }
-  int TEST_pout() EXCLUDES(mu_) {
-    MutexLock l(mu_);
-    return pout_;
-  }
-  void TEST_setPout(int pout) EXCLUDES(mu_) {
-    MutexLock l(mu_);
-    pout_ = pout;
-  }
-
  private:
   friend class Server;
+  friend class clientTestPeer;  // white-box tests (test/helpers/client_peer.h)
 
   // --- protocol handlers (reader thread) ---
   Error processInfo(std::string_view arg);
@@ -213,11 +179,15 @@ class client : public std::enable_shared_from_this<client> {
   void unsubscribe(const std::shared_ptr<subscription>& sub) EXCLUDES(mu_);
   // Go: deliverMsg. Runs on the publisher's reader thread, `this` being the
   // publisher; takes the subscriber's lock only.
-  void deliverMsg(const std::shared_ptr<subscription>& sub, std::string_view mh, std::string_view msg);
+  void deliverMsg(const std::shared_ptr<subscription>& sub, std::string_view mh, std::string_view msg)
+      EXCLUDES(mu_);
   // Remembers that cl has output from this read batch (Go: c.pcd[cl]).
-  void addToPCD(client* cl);
-  // Flushes every client touched by this batch, without blocking.
-  void flushClients();
+  // `stamped` is true when cl->pcdStamp_ was already set under cl->mu_.
+  void addToPCD(client* cl, bool stamped = false) EXCLUDES(mu_);
+  // Go: flushClients. Flushes every client touched by this batch. A client
+  // that is behind may hold this reader for stallBudget in all (the producer
+  // push-back of ARCHITECTURE.md section 3), never longer.
+  void flushClients() EXCLUDES(mu_);
 
   // --- timers ---
   void processPingTimer() EXCLUDES(mu_);
@@ -227,22 +197,30 @@ class client : public std::enable_shared_from_this<client> {
   bool clearAuthTimer() REQUIRES(mu_);
 
   // --- the write path (ARCHITECTURE.md section 3) ---
+  // Who is flushing, which decides how long a flush may wait for the socket.
+  enum class FlushMode {
+    Now,       // send what the socket takes, hand the rest to the writer
+    Producer,  // a publisher's reader: may wait for the socket until a stall deadline
+    Writer,    // the writer thread: waits up to write_deadline, then cuts a slow consumer
+  };
   // Go: sendProto. Queues bytes; with doFlush, tries to write them now.
   void sendProto(std::string_view proto, bool doFlush) REQUIRES(mu_);
   // Queues bytes. False (and nothing queued) if that would pass max_pending.
   bool queueOutbound(std::string_view a, std::string_view b) REQUIRES(mu_);
-  // Writes queued bytes; drops mu_ around each send(2) and takes it back
-  // before returning. Non-blocking mode writes what the socket takes and
-  // hands the rest to the writer thread; blocking mode (the writer) waits for
-  // the socket up to write_deadline and closes a slow consumer.
-  void flushOutbound(bool blocking) REQUIRES(mu_);
+  // Go: flushOutbound. Writes queued bytes; drops mu_ around each send(2) and
+  // poll(2) and takes it back before returning. One flusher at a time
+  // (flushing_). In Producer mode, `stallUntil` bounds the wait: a client
+  // that takes nothing in that time is marked stalled_ and left to its
+  // writer; a client whose queue is past the high-water mark while another
+  // thread flushes it is waited for, within the same bound.
+  void flushOutbound(FlushMode mode, std::chrono::steady_clock::time_point stallUntil = {}) REQUIRES(mu_);
   void writeLoop() EXCLUDES(mu_);
   void kickWriter() REQUIRES(mu_);
   int64_t pendingLocked() const REQUIRES(mu_);
   // Go: clearConnection. Best-effort flush, then shutdown(2) of the socket.
   void clearConnection() REQUIRES(mu_);
   // Closes as a slow consumer: counted and logged as gnatsd does.
-  void slowConsumerClose(const char* why);
+  void slowConsumerClose(const char* why) EXCLUDES(mu_);
 
   void traceOp(const char* dir, std::string_view op, std::string_view arg);
   void traceInOp(std::string_view op, std::string_view arg) {
@@ -291,7 +269,13 @@ class client : public std::enable_shared_from_this<client> {
   bool flushing_ GUARDED_BY(mu_) = false;
   bool writerStarted_ GUARDED_BY(mu_) = false;
   bool writerRunning_ GUARDED_BY(mu_) = false;
+  // Took nothing during a producer's stall: producers stop waiting for it
+  // until its queue falls to the low-water mark again.
+  bool stalled_ GUARDED_BY(mu_) = false;
+  int drainWaiters_ GUARDED_BY(mu_) = 0;  // producers waiting on drainCv_
+  CondVar drainCv_;                       // queue fell to the high-water mark
   int64_t maxPending_ = 0;                              // constant
+  int64_t highWater_ = 0;                               // constant: producers wait above it
   std::chrono::nanoseconds writeDeadline_{0};           // constant
   uint64_t pcdStamp_ GUARDED_BY(mu_) = 0;  // last (publisher, batch) that queued here
 
@@ -299,7 +283,6 @@ class client : public std::enable_shared_from_this<client> {
   bool verbose_ = true;   // copies of opts_ for the hot path
   bool pedantic_ = true;
   int state_ = OP_START;
-  size_t as_ = 0;
   int drop_ = 0;
   pubArg pa_;
   std::string argBuf_;
@@ -328,7 +311,10 @@ class client : public std::enable_shared_from_this<client> {
   // Go: pcd. Clients with output from the current batch.
   std::vector<std::shared_ptr<client>> pcd_;
   uint64_t batch_ = 0;
-  static inline std::atomic<int64_t> liveCount_{0};
+  // Deliveries of the current batch, added to the server's totals once per
+  // batch rather than once per message (a shared cache line).
+  int64_t batchOutMsgs_ = 0;
+  int64_t batchOutBytes_ = 0;
 };
 
 // Go: maxResultCacheSize / maxPermCacheSize / pruneSize, and buffer sizes.
@@ -338,6 +324,11 @@ inline constexpr size_t pruneSize = 16;
 inline constexpr size_t startBufSize = 512;
 inline constexpr size_t minBufSize = 128;
 inline constexpr size_t maxBufSize = 65536;
+// Producer push-back: a publisher's reader waits for a subscriber whose queue
+// is above the high-water mark (a quarter of max_pending, at most this), and
+// never longer than stallBudget per read batch in all.
+inline constexpr int64_t maxHighWater = 1024 * 1024;
+inline constexpr std::chrono::milliseconds stallBudget{5};
 
 // True if every subject matching `subject` also matches `pattern` (both may
 // hold wildcards). Used for subscribe permissions (docs/DEVIATIONS.md).

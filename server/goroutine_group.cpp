@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include <boost/thread/thread.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -27,69 +28,94 @@ size_t ThreadStackSize() {
 #endif
 }
 
-namespace {
-// std::jthread cannot take a stack size, so the process default for new
-// threads is lowered once (glibc's pthread_setattr_default_np).
-void setDefaultStackSizeOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    pthread_attr_t attr;
-    if (pthread_getattr_default_np(&attr) != 0) return;
-    size_t cur = 0;
-    pthread_attr_getstacksize(&attr, &cur);
-    if (cur == 0 || cur > ThreadStackSize()) {
-      pthread_attr_setstacksize(&attr, ThreadStackSize());
-      pthread_setattr_default_np(&attr);
-    }
-    pthread_attr_destroy(&attr);
-  });
+void LowerDefaultThreadStack(size_t bytes) {
+  static std::mutex mu;
+  std::lock_guard<std::mutex> l(mu);
+  pthread_attr_t attr;
+  if (pthread_getattr_default_np(&attr) != 0) return;
+  size_t cur = 0;
+  pthread_attr_getstacksize(&attr, &cur);
+  if (cur == 0 || cur > bytes) {
+    pthread_attr_setstacksize(&attr, bytes);
+    pthread_setattr_default_np(&attr);
+  }
+  pthread_attr_destroy(&attr);
 }
-}  // namespace
+
+GoroutineGroup::GoroutineGroup() = default;
 
 GoroutineGroup::~GoroutineGroup() {
   Stop();
   Wait();
 }
 
+void GoroutineGroup::SetStackSize(size_t bytes) {
+  MutexLock l(mu_);
+  stackSize_ = bytes;
+}
+
 bool GoroutineGroup::Go(std::string name, std::function<void()> fn) {
+  return start(false, std::move(name), std::move(fn));
+}
+
+bool GoroutineGroup::GoConn(std::string name, std::function<void()> fn) {
+  return start(true, std::move(name), std::move(fn));
+}
+
+bool GoroutineGroup::start(bool conn, std::string name, std::function<void()> fn) {
   reap();
-  setDefaultStackSizeOnce();
   MutexLock l(mu_);
   if (stopped_) return false;
   ++count_;
   auto it = running_.emplace(running_.end());
   // The new thread's exit path takes mu_, so it cannot move its handle
   // before the assignment below has finished.
-  *it = std::jthread([this, it, name = std::move(name), fn = std::move(fn)] {
-    setThreadName(name);
-    try {
-      fn();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "[FTL] thread %s: uncaught exception: %s\n", name.c_str(), e.what());
-      std::abort();
-    } catch (...) {
-      std::fprintf(stderr, "[FTL] thread %s: uncaught exception\n", name.c_str());
-      std::abort();
-    }
-    // Join the threads that finished before us, so that their stacks go back
-    // to the system now rather than at the next Go() (10,000 disconnects
-    // would otherwise keep 10,000 dead stacks). Those threads are past their
-    // last use of mu_, and none of them can be joining us: we are not in
-    // finished_ yet.
-    std::vector<std::jthread> earlier;
-    {
-      MutexLock l2(mu_);
-      earlier.swap(finished_);
-    }
-    for (auto& t : earlier) {
-      if (t.joinable()) t.join();
-    }
-    MutexLock l2(mu_);
-    finished_.push_back(std::move(*it));
-    running_.erase(it);
-    if (--count_ == 0) done_.SignalAll();
-  });
+  auto body = [this, it, name = std::move(name), fn = std::move(fn)] { run(it, name, fn); };
+  if (conn) {
+    *it = std::jthread(std::move(body));
+  } else {
+    boost::thread::attributes attrs;
+    attrs.set_stack_size(stackSize_ ? stackSize_ : ThreadStackSize());
+    *it = std::make_unique<boost::thread>(attrs, std::move(body));
+  }
   return true;
+}
+
+void GoroutineGroup::run(std::list<Thread>::iterator it, const std::string& name,
+                         const std::function<void()>& fn) {
+  setThreadName(name);
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "[FTL] thread %s: uncaught exception: %s\n", name.c_str(), e.what());
+    std::abort();
+  } catch (...) {
+    std::fprintf(stderr, "[FTL] thread %s: uncaught exception\n", name.c_str());
+    std::abort();
+  }
+  // Join the threads that finished before us, so that their stacks go back
+  // to the system now rather than at the next Go() (10,000 disconnects
+  // would otherwise keep 10,000 dead stacks). Those threads are past their
+  // last use of mu_, and none of them can be joining us: we are not in
+  // finished_ yet.
+  std::vector<Thread> earlier;
+  {
+    MutexLock l(mu_);
+    earlier.swap(finished_);
+  }
+  for (auto& t : earlier) join(t);
+  MutexLock l(mu_);
+  finished_.push_back(std::move(*it));
+  running_.erase(it);
+  if (--count_ == 0) done_.SignalAll();
+}
+
+void GoroutineGroup::join(Thread& t) {
+  if (auto* j = std::get_if<std::jthread>(&t)) {
+    if (j->joinable()) j->join();
+  } else if (auto* b = std::get_if<std::unique_ptr<boost::thread>>(&t)) {
+    if (*b && (*b)->joinable()) (*b)->join();
+  }
 }
 
 void GoroutineGroup::Stop() {
@@ -111,16 +137,14 @@ int64_t GoroutineGroup::Running() {
 }
 
 void GoroutineGroup::reap() {
-  std::vector<std::jthread> done;
+  std::vector<Thread> done;
   {
     MutexLock l(mu_);
     done.swap(finished_);
   }
   // Joining happens outside the lock: each of these threads is past its last
   // use of mu_ only after it has released it.
-  for (auto& t : done) {
-    if (t.joinable()) t.join();
-  }
+  for (auto& t : done) join(t);
 }
 
 }  // namespace gnatsd::server

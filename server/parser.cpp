@@ -34,7 +34,9 @@ Error client::parse(std::string_view buf) {
   // A pending auth timer means the first op must be CONNECT; re-read after
   // each CONNECT.
   bool authSet = isAuthTimerSet();
-  ptrdiff_t as = static_cast<ptrdiff_t>(as_);
+  // Where the current argument starts in buf. Go keeps it in the client
+  // (c.as), but no call reads a value an earlier call left behind.
+  ptrdiff_t as = 0;
 
   // The argument of the control line that just ended.
   auto argOf = [&](bool keepArgBuf) -> std::string_view {
@@ -450,7 +452,6 @@ Error client::parse(std::string_view buf) {
     msgBuf_.assign(buf.substr(static_cast<size_t>(as)));
     haveMsgBuf_ = true;
   }
-  as_ = 0;
   return Error();
 
 authErr:

@@ -110,14 +110,11 @@ uint64_t Server::totalClients() {
 
 void Server::logPid() {
   const auto& path = getOpts()->PidFile;
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0660);
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0660));
   std::string pid = std::to_string(::getpid());
-  if (fd < 0 || ::write(fd, pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) {
-    std::string err = std::strerror(errno);
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("Could not write pidfile: open " + path + ": " + err);
+  if (!fd.valid() || ::write(fd.get(), pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) {
+    throw std::runtime_error("Could not write pidfile: open " + path + ": " + std::strerror(errno));
   }
-  ::close(fd);
 }
 
 void Server::checkFileLimit(const Options& opts) {
@@ -151,7 +148,10 @@ void Server::Start() {
     running_ = true;
   }
   if (!opts->PidFile.empty()) logPid();
-  checkFileLimit(*opts);
+  if (!opts->NoFileLimit) checkFileLimit(*opts);
+  const size_t stack = opts->ThreadStackSize ? opts->ThreadStackSize : ThreadStackSize();
+  grWG_.SetStackSize(stack);
+  if (!opts->NoDefaultThreadStack) LowerDefaultThreadStack(stack);
 
   std::string err;
   Fd l = ListenTCP(opts->Host, opts->Port, &err);
@@ -222,7 +222,7 @@ void Server::AcceptLoop() {
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     auto conn = std::make_shared<Fd>(fd);
-    if (!startGoRoutine("rd:new", [this, conn] { createClient(std::move(*conn)); })) break;
+    if (!grWG_.GoConn("rd:new", [this, conn] { createClient(std::move(*conn)); })) break;
   }
   Noticef("Server Exiting..");
 }
@@ -262,13 +262,7 @@ void Server::createClient(Fd conn) {
   // A peer that reset at once makes the INFO write fail and close the
   // client before it was registered, when its removeClient found nothing.
   if (c->isClosed()) removeClient(c.get());
-  {
-    MutexLock l(c->mu_);
-    if (!c->closed_) {
-      if (authRequired) c->setAuthTimer(secondsToDuration(opts->AuthTimeout));
-      c->setPingTimer();
-    }
-  }
+  c->armTimers(authRequired, secondsToDuration(opts->AuthTimeout));
   c->readLoop();
 }
 
@@ -280,26 +274,33 @@ void Server::removeClient(client* c) {
   // arenas), hand free pages back to the system; glibc only trims the top
   // of the main heap by itself.
   // The trim runs on the timer thread once the wave has settled: no further
-  // drop in the client count for a second.
+  // drop in the client count, nor in the thread count, for a second.
   peakClients_ = std::max(peakClients_, clients_.size() + 1);
+  if (getOpts()->NoMallocTrim) return;
   if (peakClients_ >= 1000 && clients_.size() <= peakClients_ / 2 && !trimScheduled_) {
     trimScheduled_ = true;
-    trimWatch_ = clients_.size();
+    trimWatch_ = clients_.size() + static_cast<size_t>(grWG_.Running());
     scheduleTrim();
   }
 }
 
 void Server::scheduleTrim() {
   timers_.After(1s, [this] {
+    // A reader thread frees its buffers after removeClient, on its way out,
+    // and on a busy machine the last ones leave seconds after the map is
+    // empty: a trim before then would miss their memory.
+    const size_t threads = static_cast<size_t>(grWG_.Running());
     MutexLock l(mu_);
-    if (clients_.size() < trimWatch_) {  // still falling: look again later
-      trimWatch_ = clients_.size();
+    const size_t left = clients_.size() + threads;
+    if (left < trimWatch_) {  // still falling: look again later
+      trimWatch_ = left;
       scheduleTrim();
       return;
     }
     trimScheduled_ = false;
     peakClients_ = clients_.size();
     l.Unlock();
+    grWG_.Reap();  // the wave's last readers: their stacks
     ::malloc_trim(0);
   });
 }

@@ -72,6 +72,14 @@ class Server {
   // listens; AcceptLoop then runs on its own thread. Throws std::runtime_error
   // with gnatsd's message (e.g. "Error listening on port: ...") on failure.
   // Call once.
+  //
+  // Effects on the whole process, each switched off by an Options field:
+  //  - raises the soft RLIMIT_NOFILE to the hard limit (NoFileLimit);
+  //  - blocks SIGINT, SIGTERM, SIGHUP and SIGUSR1 in the calling thread (so
+  //    in threads it starts later) and takes them on a signalfd (NoSigs);
+  //  - lowers glibc's default stack for new threads to ThreadStackSize, which
+  //    is how connection readers get small stacks (NoDefaultThreadStack);
+  //  - after a wave of disconnects, malloc_trim(0) (NoMallocTrim).
   void Start() EXCLUDES(mu_);
 
   // Stops accepting, closes every connection, stops timers and waits until
@@ -122,7 +130,8 @@ class Server {
   Sublist& sublist() { return sl_; }
   stats& serverStats() { return stats_; }
   TimerQueue& timers() { return timers_; }
-  // Go: startGoRoutine. Runs fn on a counted, named thread unless shutting down.
+  // Go: startGoRoutine. Runs fn on a counted, named thread (Options::ThreadStackSize)
+  // unless shutting down.
   bool startGoRoutine(std::string name, std::function<void()> fn) { return grWG_.Go(std::move(name), std::move(fn)); }
   // Go: removeClient.
   void removeClient(client* c) EXCLUDES(mu_);
@@ -151,7 +160,7 @@ class Server {
   // Go: logPid.
   void logPid();
   // After a wave of disconnects, returns freed heap to the system
-  // (malloc_trim) once the client count has stopped falling.
+  // (malloc_trim) once the client and thread counts have stopped falling.
   void scheduleTrim() REQUIRES(mu_);
   // Raises RLIMIT_NOFILE to its hard limit; warns if max_connections is out of reach.
   void checkFileLimit(const Options& opts);
@@ -189,7 +198,7 @@ class Server {
   uint64_t totalClients_ GUARDED_BY(mu_) = 0;
   size_t peakClients_ GUARDED_BY(mu_) = 0;  // since the last malloc_trim
   bool trimScheduled_ GUARDED_BY(mu_) = false;
-  size_t trimWatch_ GUARDED_BY(mu_) = 0;  // client count at the last look
+  size_t trimWatch_ GUARDED_BY(mu_) = 0;  // clients + threads at the last look
 
   // Logging (Go: s.logging): the back end is swapped under logMu_; the level
   // switches are atomics so disabled Debugf/Tracef cost one load.
@@ -198,8 +207,8 @@ class Server {
   std::atomic<bool> debug_{false};
   std::atomic<bool> trace_{false};
 
-  // Signal thread plumbing (signal.cpp).
-  int sigStopFd_ = -1;
+  // Signal thread plumbing (signal.cpp): written to stop the signal thread.
+  Fd sigStopFd_;
 };
 
 }  // namespace gnatsd::server

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <vector>
 
+#include "server/const.h"
 #include "server/server.h"
 
 namespace gnatsd::server {
@@ -37,17 +38,16 @@ void Server::handleSignals() {
   // other threads, routes these signals to the signalfd alone.
   sigset_t set = handledSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  int sfd = ::signalfd(-1, &set, SFD_CLOEXEC);
-  int efd = ::eventfd(0, EFD_CLOEXEC);
-  if (sfd < 0 || efd < 0) {
+  auto sfd = std::make_shared<Fd>(::signalfd(-1, &set, SFD_CLOEXEC));
+  Fd efd(::eventfd(0, EFD_CLOEXEC));
+  if (!sfd->valid() || !efd.valid()) {
     Errorf("Could not set up signal handling: %s", std::strerror(errno));
-    if (sfd >= 0) ::close(sfd);
-    if (efd >= 0) ::close(efd);
     return;
   }
-  sigStopFd_ = efd;
-  bool started = startGoRoutine("signal", [this, sfd, efd] {
-    struct pollfd fds[2] = {{sfd, POLLIN, 0}, {efd, POLLIN, 0}};
+  const int stopFd = efd.get();
+  sigStopFd_ = std::move(efd);  // closed with the Server, after the thread has gone
+  startGoRoutine("signal", [this, sfd, stopFd] {
+    struct pollfd fds[2] = {{sfd->get(), POLLIN, 0}, {stopFd, POLLIN, 0}};
     for (;;) {
       if (::poll(fds, 2, -1) < 0) {
         if (errno == EINTR) continue;
@@ -55,7 +55,7 @@ void Server::handleSignals() {
       }
       if (fds[1].revents) break;
       struct signalfd_siginfo si;
-      if (::read(sfd, &si, sizeof si) != static_cast<ssize_t>(sizeof si)) continue;
+      if (::read(sfd->get(), &si, sizeof si) != static_cast<ssize_t>(sizeof si)) continue;
       switch (si.ssi_signo) {
         case SIGINT:
         case SIGTERM:
@@ -76,15 +76,13 @@ void Server::handleSignals() {
           break;
       }
     }
-    ::close(sfd);
   });
-  if (!started) ::close(sfd);
 }
 
 void Server::stopSignals() {
-  if (sigStopFd_ < 0) return;
+  if (!sigStopFd_.valid()) return;
   uint64_t one = 1;
-  ssize_t n = ::write(sigStopFd_, &one, sizeof one);
+  ssize_t n = ::write(sigStopFd_.get(), &one, sizeof one);
   (void)n;
 }
 
@@ -115,7 +113,8 @@ std::string ProcessSignal(std::string_view command, std::string_view pidStr) {
     if (pids.empty()) return "no gnatsd processes running";
     if (pids.size() > 1) {
       std::string err = "multiple gnatsd processes running:";
-      for (int p : pids) err += "\n" + std::to_string(p);
+      // Two appends: `"\n" + std::to_string(p)` trips GCC 12's bogus -Wrestrict.
+      for (int p : pids) err.append("\n").append(std::to_string(p));
       return err;
     }
     pid = pids[0];
@@ -128,10 +127,10 @@ std::string ProcessSignal(std::string_view command, std::string_view pidStr) {
     pid = static_cast<int>(p);
   }
   int sig;
-  if (command == "stop") sig = SIGKILL;
-  else if (command == "quit") sig = SIGINT;
-  else if (command == "reopen") sig = SIGUSR1;
-  else if (command == "reload") sig = SIGHUP;
+  if (command == CommandStop) sig = SIGKILL;
+  else if (command == CommandQuit) sig = SIGINT;
+  else if (command == CommandReopen) sig = SIGUSR1;
+  else if (command == CommandReload) sig = SIGHUP;
   else return "unknown signal \"" + std::string(command) + "\"";
   if (::kill(pid, sig) != 0) return std::string("os: process: ") + std::strerror(errno);
   return "";

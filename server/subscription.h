@@ -14,8 +14,10 @@ class client;
 // map; the Sublist trie and every cached SublistResult keep others, so a
 // publisher that matched a result may still deliver to a subscription whose
 // client is closing (deliverMsg then sees the client closed and skips it).
-// `client` is reset when the owning connection closes, breaking the
-// client -> subscription -> client cycle.
+// `client` is never reset: closeConnection clears the client's sid map,
+// which breaks the client -> subscription -> client cycle, and a
+// subscription still held by a cached result keeps its closed client object
+// (not the socket) alive until that result is dropped.
 struct subscription {
   std::shared_ptr<server::client> client;  // nullptr in Sublist unit tests
   std::string subject;

@@ -156,7 +156,7 @@ std::optional<URL> ParseURL(const std::string& s, std::string* errOut) {
     }
   }
   if (whole == "*") {
-    u.Path = "*";
+    u.Path = '*';  // a char: `= "*"` trips GCC 12's bogus -Wrestrict at -O3 (PR 105329)
     return u;
   }
   // Scheme: a letter, then letters, digits, '+', '-', '.', up to ':'.
@@ -237,7 +237,7 @@ std::string URL::String() const {
       if (!Host.empty() || !Path.empty() || HasUser) buf += "//";
       if (HasUser) {
         buf += escape(User, encoding::userPassword);
-        if (HasPassword) buf += ":" + escape(Password, encoding::userPassword);
+        if (HasPassword) buf.append(":").append(escape(Password, encoding::userPassword));
         buf += "@";
       }
       if (!Host.empty()) buf += escape(Host, encoding::host);
@@ -253,7 +253,8 @@ std::string URL::String() const {
     buf += path;
   }
   if (!RawQuery.empty()) buf += "?" + RawQuery;
-  if (!Fragment.empty()) buf += "#" + escape(Fragment, encoding::fragment);
+  // Appended, not `"#" + escape(...)`: GCC 12's bogus -Wrestrict (PR 105329).
+  if (!Fragment.empty()) buf.append("#").append(escape(Fragment, encoding::fragment));
   return buf;
 }
 

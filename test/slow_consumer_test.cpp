@@ -3,6 +3,7 @@
 // (ARCHITECTURE.md section 3).
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -15,7 +16,7 @@ using namespace std::chrono;
 
 namespace {
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr int kSanitizerSlowdown = 10;
+constexpr int kSanitizerSlowdown = 3;
 #else
 constexpr int kSanitizerSlowdown = 1;
 #endif
@@ -39,10 +40,16 @@ long rssBytes() {
 }
 }  // namespace
 
-TEST_CASE("TestSlowConsumerDoesNotStallOthers", "[slow]") {
+// What the server controls, not what the scheduler does: gnatsd 1.0.0's
+// publisher would wait on the stalled socket for the whole write deadline, so
+// every read gap on the healthy subscriber and every send by the publisher is
+// bounded by half of it. A descheduled test thread on a busy machine stays far
+// below that; the flaw would not. [serial]: ctest runs it alone.
+TEST_CASE("TestSlowConsumerDoesNotStallOthers", "[slow][serial]") {
   Options opts = DefaultTestOptions();
-  opts.WriteDeadline = 500ms;
+  opts.WriteDeadline = 2s * kSanitizerSlowdown;
   opts.MaxPending = 8 * 1024 * 1024;
+  const auto bound = duration_cast<microseconds>(opts.WriteDeadline) / 2;
   auto s = RunServer(opts);
 
   // The stalled subscriber: subscribes, then never reads again.
@@ -99,28 +106,40 @@ TEST_CASE("TestSlowConsumerDoesNotStallOthers", "[slow]") {
     }
   });
 
+  // A send blocks only when the server stops reading the publisher.
+  long long maxSendUs = 0;
+  auto timedSend = [&](const std::string& b) {
+    auto t = steady_clock::now();
+    bool ok = pub.send(b);
+    maxSendUs = std::max<long long>(maxSendUs, duration_cast<microseconds>(steady_clock::now() - t).count());
+    return ok;
+  };
   std::string batch;
   for (int i = 0; i < total; ++i) {
     batch += "PUB foo 1024\r\n" + payload + "\r\n";
     if (batch.size() > 32 * 1024) {
-      REQUIRE(pub.send(batch));
+      REQUIRE(timedSend(batch));
       batch.clear();
     }
   }
-  REQUIRE(pub.send(batch));
+  REQUIRE(timedSend(batch));
   auto pubDone = steady_clock::now();
   reader.join();
 
   CHECK_FALSE(framingError);
   CHECK(received == total);  // the healthy subscriber got every message
-  INFO("max gap between reads on the healthy subscriber: " << maxGapUs / 1000 << " ms");
-  // 100 ms in a normal build; sanitizers slow everything several times over.
-  CHECK(maxGapUs < 100000 * kSanitizerSlowdown);
-  // The stalled one was cut as a slow consumer, within the write deadline
-  // (and the server counted it).
-  REQUIRE(checkFor(3s, 10ms, [&] { return s->serverStats().slowConsumers.load() == 1; }));
+  INFO("max gap between reads on the healthy subscriber: " << maxGapUs / 1000 << " ms, longest send by the publisher: "
+                                                              << maxSendUs / 1000 << " ms, bound "
+                                                              << bound.count() / 1000 << " ms");
+  CHECK(maxGapUs < bound.count());
+  CHECK(maxSendUs < bound.count());
+  // The stalled one was cut as a slow consumer (at max_pending or at the
+  // write deadline) and counted; the wait allows the deadline and then some.
+  const auto cutWithin = opts.WriteDeadline + 5s;
+  REQUIRE(checkFor(duration_cast<milliseconds>(cutWithin), 10ms,
+                   [&] { return s->serverStats().slowConsumers.load() == 1; }));
   CHECK(checkFor(2s, 10ms, [&] { return s->NumClients() == 2; }));
-  CHECK(steady_clock::now() - pubDone < 3s);
+  CHECK(steady_clock::now() - pubDone < cutWithin);
   // Memory stayed bounded by max_pending (plus slack for buffers and the test).
   INFO("RSS before " << rssBefore / 1024 << " KiB, peak " << rssPeak / 1024 << " KiB");
 // Sanitizer runtimes (ASan's quarantine, TSan's shadow memory) inflate RSS;

@@ -15,20 +15,20 @@
 namespace gnatsd::logger {
 
 StdLogger::StdLogger(bool time, bool debug, bool trace, bool colors, bool pid)
-    : out_(stderr), ownsFile_(false), time_(time), debug_(debug), trace_(trace) {
-  if (pid) prefix_ = "[" + std::to_string(::getpid()) + "] ";
+    : out_(stderr), time_(time), debug_(debug), trace_(trace) {
+  // Appended, not `"[" + std::to_string(...)`: GCC 12 at -O3 reports a bogus
+  // -Wrestrict for a literal prepended to a temporary (PR 105329).
+  if (pid) prefix_.append("[").append(std::to_string(::getpid())).append("] ");
   setLabels(colors);
 }
 
 StdLogger::StdLogger(FILE* f, bool time, bool debug, bool trace, bool pid)
-    : out_(f), ownsFile_(true), time_(time), debug_(debug), trace_(trace) {
-  if (pid) prefix_ = "[" + std::to_string(::getpid()) + "] ";
+    : owned_(f), out_(f), time_(time), debug_(debug), trace_(trace) {
+  if (pid) prefix_.append("[").append(std::to_string(::getpid())).append("] ");
   setLabels(false);
 }
 
-StdLogger::~StdLogger() {
-  if (ownsFile_ && out_) std::fclose(out_);
-}
+StdLogger::~StdLogger() = default;
 
 void StdLogger::setLabels(bool colors) {
   auto label = [colors](int color, const char* name) {

@@ -47,8 +47,11 @@ class StdLogger : public Logger {
   void write(const std::string& label, std::string_view msg);
   void setLabels(bool colors);
 
+  struct FileClose {
+    void operator()(FILE* f) const noexcept { std::fclose(f); }
+  };
+  std::unique_ptr<FILE, FileClose> owned_;  // null when logging to stderr
   FILE* out_;
-  bool ownsFile_;
   bool time_, debug_, trace_;
   std::string prefix_;
   std::string infoLabel_, errorLabel_, fatalLabel_, debugLabel_, traceLabel_;

@@ -361,7 +361,10 @@ TEST_CASE("includes: relative to the including file, nested, cycles, depth", "[c
   }
 
   for (int i = 0; i < 12; ++i) {
-    d.write("d" + std::to_string(i) + ".conf", "include d" + std::to_string(i + 1) + ".conf\n");
+    // Appended: `"d" + std::to_string(i)` trips GCC 12's bogus -Wrestrict at -O3.
+    std::string name = "d";
+    name.append(std::to_string(i)).append(".conf");
+    d.write(name, "include d" + std::to_string(i + 1) + ".conf\n");
   }
   d.write("d12.conf", "end = 1\n");
   // d2 includes d3, ... d12: ten nested includes, the most allowed.

@@ -18,6 +18,7 @@
 #include "server/const.h"
 #include "server/errors.h"
 #include "server/server.h"
+#include "test/helpers/client_peer.h"
 #include "test/helpers/test_server.h"
 
 using namespace gnatsd::server;
@@ -136,33 +137,33 @@ TEST_CASE("TestClientConnect", "[client]") {
   auto c = dummyClient(s.get());
 
   REQUIRE_FALSE(c->parse("CONNECT {\"verbose\":true,\"pedantic\":true,\"ssl_required\":false}\r\n"));
-  REQUIRE(c->TEST_state() == OP_START);
-  requireOpts(c->TEST_opts(), optsWith([](clientOpts&) {}));
+  REQUIRE(peer(c).state() == OP_START);
+  requireOpts(peer(c).opts(), optsWith([](clientOpts&) {}));
 
   // User and password.
-  c->TEST_opts() = clientOpts();
+  peer(c).setOpts(clientOpts());
   REQUIRE_FALSE(c->parse("CONNECT {\"user\":\"derek\",\"pass\":\"foo\"}\r\n"));
-  REQUIRE(c->TEST_state() == OP_START);
-  requireOpts(c->TEST_opts(), optsWith([](clientOpts& o) {
+  REQUIRE(peer(c).state() == OP_START);
+  requireOpts(peer(c).opts(), optsWith([](clientOpts& o) {
                 o.Username = "derek";
                 o.Password = "foo";
               }));
 
   // Client name.
-  c->TEST_opts() = clientOpts();
+  peer(c).setOpts(clientOpts());
   REQUIRE_FALSE(c->parse("CONNECT {\"user\":\"derek\",\"pass\":\"foo\",\"name\":\"router\"}\r\n"));
-  REQUIRE(c->TEST_state() == OP_START);
-  requireOpts(c->TEST_opts(), optsWith([](clientOpts& o) {
+  REQUIRE(peer(c).state() == OP_START);
+  requireOpts(peer(c).opts(), optsWith([](clientOpts& o) {
                 o.Username = "derek";
                 o.Password = "foo";
                 o.Name = "router";
               }));
 
   // Auth token.
-  c->TEST_opts() = clientOpts();
+  peer(c).setOpts(clientOpts());
   REQUIRE_FALSE(c->parse("CONNECT {\"auth_token\":\"YZZ222\",\"name\":\"router\"}\r\n"));
-  REQUIRE(c->TEST_state() == OP_START);
-  requireOpts(c->TEST_opts(), optsWith([](clientOpts& o) {
+  REQUIRE(peer(c).state() == OP_START);
+  requireOpts(peer(c).opts(), optsWith([](clientOpts& o) {
                 o.Authorization = "YZZ222";
                 o.Name = "router";
               }));
@@ -174,14 +175,14 @@ TEST_CASE("TestClientConnectProto", "[client]") {
 
   // No "protocol": the original protocol, zero.
   REQUIRE_FALSE(c->parse("CONNECT {\"verbose\":true,\"pedantic\":true,\"ssl_required\":false}\r\n"));
-  REQUIRE(c->TEST_state() == OP_START);
-  requireOpts(c->TEST_opts(), optsWith([](clientOpts& o) { o.Protocol = ClientProtoZero; }));
+  REQUIRE(peer(c).state() == OP_START);
+  requireOpts(peer(c).opts(), optsWith([](clientOpts& o) { o.Protocol = ClientProtoZero; }));
 
   REQUIRE_FALSE(c->parse("CONNECT {\"verbose\":true,\"pedantic\":true,\"ssl_required\":false,\"protocol\":" +
                          std::to_string(ClientProtoInfo) + "}\r\n"));
-  REQUIRE(c->TEST_state() == OP_START);
-  requireOpts(c->TEST_opts(), optsWith([](clientOpts& o) { o.Protocol = ClientProtoInfo; }));
-  REQUIRE(c->TEST_opts().Protocol == ClientProtoInfo);
+  REQUIRE(peer(c).state() == OP_START);
+  requireOpts(peer(c).opts(), optsWith([](clientOpts& o) { o.Protocol = ClientProtoInfo; }));
+  REQUIRE(peer(c).opts().Protocol == ClientProtoInfo);
 
   // An unknown protocol is refused.
   Error err = c->parse("CONNECT {\"protocol\":22}\r\n");

@@ -14,6 +14,7 @@
 #include "server/errors.h"
 #include "server/gofmt.h"
 #include "server/util.h"
+#include "test/helpers/client_peer.h"
 #include "test/helpers/test_server.h"
 
 using namespace gnatsd::server;
@@ -29,14 +30,14 @@ void parseExpect(client& c, std::string_view bytes, int wantState) {
   Error err = c.parse(bytes);
   INFO("input: " << quoteGo(bytes) << " error: " << err.str());
   REQUIRE_FALSE(err);
-  REQUIRE(c.TEST_state() == wantState);
+  REQUIRE(peer(c).state() == wantState);
 }
 
 }  // namespace
 
 TEST_CASE("TestParsePing", "[parser]") {
   auto c = dummyClient();
-  REQUIRE(c->TEST_state() == OP_START);
+  REQUIRE(peer(c).state() == OP_START);
   const std::string_view ping = "PING\r\n";
   parseExpect(*c, ping.substr(0, 1), OP_P);
   parseExpect(*c, ping.substr(1, 1), OP_PI);
@@ -47,13 +48,13 @@ TEST_CASE("TestParsePing", "[parser]") {
   parseExpect(*c, ping, OP_START);
   // Blanks (and a CR) after PING are skipped until the newline.
   parseExpect(*c, "PING  \r", OP_PING);
-  c->TEST_resetParser();
+  peer(c).resetParser();
   parseExpect(*c, "PING  \r  \n", OP_START);
 }
 
 TEST_CASE("TestParsePong", "[parser]") {
   auto c = dummyClient();
-  REQUIRE(c->TEST_state() == OP_START);
+  REQUIRE(peer(c).state() == OP_START);
   const std::string_view pong = "PONG\r\n";
   parseExpect(*c, pong.substr(0, 1), OP_P);
   parseExpect(*c, pong.substr(1, 1), OP_PO);
@@ -61,19 +62,19 @@ TEST_CASE("TestParsePong", "[parser]") {
   parseExpect(*c, pong.substr(3, 1), OP_PONG);
   parseExpect(*c, pong.substr(4, 1), OP_PONG);
   parseExpect(*c, pong.substr(5, 1), OP_START);
-  REQUIRE(c->TEST_pout() == 0);
+  REQUIRE(peer(c).pout() == 0);
   parseExpect(*c, pong, OP_START);
-  REQUIRE(c->TEST_pout() == 0);
+  REQUIRE(peer(c).pout() == 0);
   parseExpect(*c, "PONG  \r", OP_PONG);
-  c->TEST_resetParser();
+  peer(c).resetParser();
   parseExpect(*c, "PONG  \r  \n", OP_START);
-  REQUIRE(c->TEST_pout() == 0);
+  REQUIRE(peer(c).pout() == 0);
 
   // A PONG answers every outstanding PING.
-  c->TEST_resetParser();
-  c->TEST_setPout(10);
+  peer(c).resetParser();
+  peer(c).setPout(10);
   parseExpect(*c, "PONG\r\n", OP_START);
-  REQUIRE(c->TEST_pout() == 0);
+  REQUIRE(peer(c).pout() == 0);
 }
 
 TEST_CASE("TestParseConnect", "[parser]") {
@@ -82,9 +83,9 @@ TEST_CASE("TestParseConnect", "[parser]") {
   // Go checks that the argument started at offset 8; our parser keeps the
   // start in a local, so check instead that exactly the JSON reached
   // processConnect: the options it carried took effect.
-  REQUIRE_FALSE(c->TEST_opts().Verbose);
-  REQUIRE(c->TEST_opts().Pedantic);
-  REQUIRE_FALSE(c->TEST_hasArgBuf());
+  REQUIRE_FALSE(peer(c).opts().Verbose);
+  REQUIRE(peer(c).opts().Pedantic);
+  REQUIRE_FALSE(peer(c).hasArgBuf());
 }
 
 TEST_CASE("TestParseSub", "[parser]") {
@@ -92,51 +93,51 @@ TEST_CASE("TestParseSub", "[parser]") {
   parseExpect(*c, "SUB foo 1\r", SUB_ARG);
   // Go looks at c.as == 4 and sub[c.as:]; the read ended inside the line, so
   // the argument from offset 4 was saved, without the CR the drop removes.
-  REQUIRE(c->TEST_drop() == 1);
-  REQUIRE(c->TEST_hasArgBuf());
-  REQUIRE(c->TEST_argBuf() == "foo 1");
+  REQUIRE(peer(c).drop() == 1);
+  REQUIRE(peer(c).hasArgBuf());
+  REQUIRE(peer(c).argBuf() == "foo 1");
 }
 
 TEST_CASE("TestParsePub", "[parser]") {
   auto c = dummyClient();
   parseExpect(*c, "PUB foo 5\r\nhello\r", MSG_END);
-  REQUIRE(c->TEST_pa().subject == "foo");
-  REQUIRE(c->TEST_pa().reply.empty());
-  REQUIRE(c->TEST_pa().size == 5);
+  REQUIRE(peer(c).pa().subject == "foo");
+  REQUIRE(peer(c).pa().reply.empty());
+  REQUIRE(peer(c).pa().size == 5);
 
-  c->TEST_resetParser();
+  peer(c).resetParser();
   parseExpect(*c, "PUB foo.bar INBOX.22 11\r\nhello world\r", MSG_END);
-  REQUIRE(c->TEST_pa().subject == "foo.bar");
-  REQUIRE(c->TEST_pa().reply == "INBOX.22");
-  REQUIRE(c->TEST_pa().size == 11);
+  REQUIRE(peer(c).pa().subject == "foo.bar");
+  REQUIRE(peer(c).pa().reply == "INBOX.22");
+  REQUIRE(peer(c).pa().size == 11);
 }
 
 namespace {
 void testPubArg(client& c) {
-  REQUIRE(c.TEST_pa().subject == "foo");
-  REQUIRE(c.TEST_pa().szb == "22");
-  REQUIRE(c.TEST_pa().size == 22);
+  REQUIRE(peer(c).pa().subject == "foo");
+  REQUIRE(peer(c).pa().szb == "22");
+  REQUIRE(peer(c).pa().size == 22);
 }
 }  // namespace
 
 TEST_CASE("TestParsePubArg", "[parser]") {
   auto c = dummyClient();
-  REQUIRE_FALSE(c->TEST_processPub("foo 22"));
+  REQUIRE_FALSE(peer(c).processPub("foo 22"));
   testPubArg(*c);
-  REQUIRE_FALSE(c->TEST_processPub(" foo 22"));
+  REQUIRE_FALSE(peer(c).processPub(" foo 22"));
   testPubArg(*c);
-  REQUIRE_FALSE(c->TEST_processPub(" foo 22 "));
+  REQUIRE_FALSE(peer(c).processPub(" foo 22 "));
   testPubArg(*c);
-  REQUIRE_FALSE(c->TEST_processPub("foo   22"));
+  REQUIRE_FALSE(peer(c).processPub("foo   22"));
   testPubArg(*c);
-  REQUIRE_FALSE(c->TEST_processPub("foo   22\r"));
+  REQUIRE_FALSE(peer(c).processPub("foo   22\r"));
   testPubArg(*c);
 }
 
 TEST_CASE("TestParsePubBadSize", "[parser]") {
   auto c = dummyClient();
-  c->TEST_setMaxPayload(32768);
-  Error err = c->TEST_processPub("foo 2222222222222222\r");
+  peer(c).setMaxPayload(32768);
+  Error err = peer(c).processPub("foo 2222222222222222\r");
   REQUIRE(err);
   // Go's int is 64 bits: the size parses, and is over max_payload.
   REQUIRE(err == gnatsd::server::ErrMaxPayload);
@@ -145,38 +146,38 @@ TEST_CASE("TestParsePubBadSize", "[parser]") {
 TEST_CASE("TestParseMsg", "[parser]") {
   auto c = dummyRouteClient();
   parseExpect(*c, "MSG foo RSID:1:2 5\r\nhello\r", MSG_END);
-  REQUIRE(c->TEST_pa().subject == "foo");
-  REQUIRE(c->TEST_pa().reply.empty());
-  REQUIRE(c->TEST_pa().size == 5);
-  REQUIRE(c->TEST_pa().sid == "RSID:1:2");
+  REQUIRE(peer(c).pa().subject == "foo");
+  REQUIRE(peer(c).pa().reply.empty());
+  REQUIRE(peer(c).pa().size == 5);
+  REQUIRE(peer(c).pa().sid == "RSID:1:2");
 
-  c->TEST_resetParser();
+  peer(c).resetParser();
   parseExpect(*c, "MSG foo.bar RSID:1:2 INBOX.22 11\r\nhello world\r", MSG_END);
-  REQUIRE(c->TEST_pa().subject == "foo.bar");
-  REQUIRE(c->TEST_pa().reply == "INBOX.22");
-  REQUIRE(c->TEST_pa().size == 11);
+  REQUIRE(peer(c).pa().subject == "foo.bar");
+  REQUIRE(peer(c).pa().reply == "INBOX.22");
+  REQUIRE(peer(c).pa().size == 11);
 }
 
 namespace {
 void testMsgArg(client& c) {
-  REQUIRE(c.TEST_pa().subject == "foobar");
-  REQUIRE(c.TEST_pa().szb == "22");
-  REQUIRE(c.TEST_pa().size == 22);
-  REQUIRE(c.TEST_pa().sid == "RSID:22:1");
+  REQUIRE(peer(c).pa().subject == "foobar");
+  REQUIRE(peer(c).pa().szb == "22");
+  REQUIRE(peer(c).pa().size == 22);
+  REQUIRE(peer(c).pa().sid == "RSID:22:1");
 }
 }  // namespace
 
 TEST_CASE("TestParseMsgArg", "[parser]") {
   auto c = dummyClient();
-  REQUIRE_FALSE(c->TEST_processMsgArgs("foobar RSID:22:1 22"));
+  REQUIRE_FALSE(peer(c).processMsgArgs("foobar RSID:22:1 22"));
   testMsgArg(*c);
-  REQUIRE_FALSE(c->TEST_processMsgArgs(" foobar RSID:22:1 22"));
+  REQUIRE_FALSE(peer(c).processMsgArgs(" foobar RSID:22:1 22"));
   testMsgArg(*c);
-  REQUIRE_FALSE(c->TEST_processMsgArgs(" foobar   RSID:22:1 22 "));
+  REQUIRE_FALSE(peer(c).processMsgArgs(" foobar   RSID:22:1 22 "));
   testMsgArg(*c);
-  REQUIRE_FALSE(c->TEST_processMsgArgs("foobar   RSID:22:1  \t22"));
+  REQUIRE_FALSE(peer(c).processMsgArgs("foobar   RSID:22:1  \t22"));
   testMsgArg(*c);
-  REQUIRE_FALSE(c->TEST_processMsgArgs("foobar\t\tRSID:22:1\t22\r"));
+  REQUIRE_FALSE(peer(c).processMsgArgs("foobar\t\tRSID:22:1\t22\r"));
   testMsgArg(*c);
 }
 
@@ -286,7 +287,7 @@ TEST_CASE("TestProtoSnippet", "[parser]") {
 
 TEST_CASE("TestParseOK", "[parser]") {
   auto c = dummyClient();
-  REQUIRE(c->TEST_state() == OP_START);
+  REQUIRE(peer(c).state() == OP_START);
   const std::string_view ok = "+OK\r\n";
   parseExpect(*c, ok.substr(0, 1), OP_PLUS);
   parseExpect(*c, ok.substr(1, 1), OP_PLUS_O);
@@ -302,11 +303,11 @@ namespace {
 // What must hold between two reads: a line cut by the end of a read is saved
 // in argBuf, a payload cut by it in msgBuf (with its arguments in argBuf),
 // and nothing is held once an operation is complete. Empty when all is well.
-std::string parserInvariantViolation(const client& c) {
-  const int st = c.TEST_state();
+std::string parserInvariantViolation(client& c) {
+  const int st = peer(c).state();
   if (st < OP_START || st > INFO_ARG) return "state out of range: " + std::to_string(st);
-  const bool argBuf = c.TEST_hasArgBuf();
-  const bool msgBuf = c.TEST_hasMsgBuf();
+  const bool argBuf = peer(c).hasArgBuf();
+  const bool msgBuf = peer(c).hasMsgBuf();
   switch (st) {
     case SUB_ARG: case UNSUB_ARG: case PUB_ARG: case MSG_ARG:
     case MINUS_ERR_ARG: case CONNECT_ARG: case INFO_ARG:
@@ -319,8 +320,8 @@ std::string parserInvariantViolation(const client& c) {
       // after its last byte), MSG_END never less. (How long msgBuf may grow
       // in MSG_END is another matter: split_test.cpp,
       // TestSplitMsgEndGarbageIsBounded.)
-      const size_t have = c.TEST_msgBuf().size();
-      const size_t size = static_cast<size_t>(c.TEST_pa().size);
+      const size_t have = peer(c).msgBuf().size();
+      const size_t size = static_cast<size_t>(peer(c).pa().size);
       if (st == MSG_PAYLOAD && have > size) return "MSG_PAYLOAD holding more than the payload";
       if (st == MSG_END && have < size) return "MSG_END with part of the payload missing";
       return {};
@@ -437,12 +438,12 @@ std::string randomProto(std::mt19937& rng) {
 // The state, except that a read ending just after the last payload byte may
 // leave MSG_PAYLOAD (one read) or MSG_END (payload saved across reads): the
 // same point of the protocol.
-int normalState(const client& c) {
-  if (c.TEST_state() == MSG_PAYLOAD && c.TEST_hasMsgBuf() &&
-      c.TEST_msgBuf().size() == static_cast<size_t>(c.TEST_pa().size)) {
+int normalState(client& c) {
+  if (peer(c).state() == MSG_PAYLOAD && peer(c).hasMsgBuf() &&
+      peer(c).msgBuf().size() == static_cast<size_t>(peer(c).pa().size)) {
     return MSG_END;
   }
-  return c.TEST_state();
+  return peer(c).state();
 }
 
 // A CR followed by a byte other than LF.
@@ -485,7 +486,7 @@ TEST_CASE("TestParseFuzzLite", "[parser]") {
     for (size_t k = 0; k + 1 < at.size() && !splitErr; ++k) {
       splitErr = split->parse(std::string_view(proto).substr(at[k], at[k + 1] - at[k]));
       if (!splitErr) {
-        if (split->TEST_state() == MSG_PAYLOAD || split->TEST_state() == MSG_END) ++payloadStates;
+        if (peer(split).state() == MSG_PAYLOAD || peer(split).state() == MSG_END) ++payloadStates;
         std::string bad = parserInvariantViolation(*split);
         if (!bad.empty()) {
           INFO("input #" << n << " " << quoteGo(proto) << " after read " << k << ": " << bad);
@@ -497,12 +498,12 @@ TEST_CASE("TestParseFuzzLite", "[parser]") {
       // The reader closes the connection now; the state must still be a
       // real state so that the error log (which prints it) makes sense.
       ++errors;
-      const int st = split->TEST_state();
+      const int st = peer(split).state();
       INFO("input #" << n << " " << quoteGo(proto) << " error: " << splitErr.str());
       REQUIRE((st >= OP_START && st <= INFO_ARG));
     }
 
-    if (!splitErr && split->TEST_state() == OP_START) ++complete;
+    if (!splitErr && peer(split).state() == OP_START) ++complete;
 
     auto whole = dummyClient(nullptr, typ);
     Error wholeErr = whole->parse(proto);
@@ -518,9 +519,9 @@ TEST_CASE("TestParseFuzzLite", "[parser]") {
     // - the byte after a payload (meant to be CR) is not checked, except
     //   that a payload saved across reads takes an LF there as the end of
     //   the message, and so refuses "<payload>\n\n", which one read accepts.
-    const std::string_view mb = split->TEST_msgBuf();
-    if (splitErr && split->TEST_state() == MSG_END &&
-        mb.size() == static_cast<size_t>(split->TEST_pa().size) + 1 && mb.back() == '\n') {
+    const std::string_view mb = peer(split).msgBuf();
+    if (splitErr && peer(split).state() == MSG_END &&
+        mb.size() == static_cast<size_t>(peer(split).pa().size) + 1 && mb.back() == '\n') {
       ++lfAfterPayload;
       continue;
     }
@@ -529,8 +530,8 @@ TEST_CASE("TestParseFuzzLite", "[parser]") {
       std::string cutsText;
       for (size_t a : at) cutsText += std::to_string(a) + " ";
       INFO("input #" << n << " " << quoteGo(proto) << " cut at " << cutsText << "\nwhole: state "
-                     << whole->TEST_state() << " err '" << wholeErr.str() << "'\nsplit: state "
-                     << split->TEST_state() << " err '" << splitErr.str() << "'");
+                     << peer(whole).state() << " err '" << wholeErr.str() << "'\nsplit: state "
+                     << peer(split).state() << " err '" << splitErr.str() << "'");
       FAIL("one read and several reads disagree");
     }
   }
@@ -565,7 +566,7 @@ TEST_CASE("TestParseStrayCRSameForEverySplit", "[parser][fuzz]") {
     for (size_t k = 0; k + 1 < 4 && !err; ++k) {
       if (cuts[k + 1] > cuts[k]) err = c->parse(proto.substr(cuts[k], cuts[k + 1] - cuts[k]));
     }
-    return Outcome{static_cast<bool>(err), c->TEST_state(), c->numSubs(), c->TEST_pa().size};
+    return Outcome{static_cast<bool>(err), peer(c).state(), c->numSubs(), peer(c).pa().size};
   };
   const std::string inputs[] = {
       std::string("SUB 1\r\xff\xff\r\nUNSUB \xff\n", 18),

@@ -16,6 +16,7 @@
 #include "server/gofmt.h"
 #include "server/server.h"
 #include "server/util.h"
+#include "test/helpers/client_peer.h"
 #include "test/helpers/test_server.h"
 
 using namespace gnatsd::server;
@@ -35,7 +36,7 @@ void parseOK(client& c, std::string_view bytes) {
 void parseExpect(client& c, std::string_view bytes, int wantState) {
   parseOK(c, bytes);
   INFO("input: " << quoteGo(bytes));
-  REQUIRE(c.TEST_state() == wantState);
+  REQUIRE(peer(c).state() == wantState);
 }
 
 }  // namespace
@@ -77,9 +78,9 @@ TEST_CASE("TestSplitBufferPubOp", "[split]") {
   parseExpect(*c, pub.substr(9, 6), PUB_ARG);
   parseExpect(*c, pub.substr(15, 7), PUB_ARG);
   parseExpect(*c, pub.substr(22, 3), MSG_PAYLOAD);
-  REQUIRE(c->TEST_pa().subject == "foo.bar");
-  REQUIRE(c->TEST_pa().reply == "INBOX.22");
-  REQUIRE(c->TEST_pa().size == 11);
+  REQUIRE(peer(c).pa().subject == "foo.bar");
+  REQUIRE(peer(c).pa().reply == "INBOX.22");
+  REQUIRE(peer(c).pa().size == 11);
   parseExpect(*c, pub.substr(25, 8), MSG_PAYLOAD);
   parseExpect(*c, pub.substr(33), MSG_END);
 }
@@ -95,24 +96,24 @@ TEST_CASE("TestSplitBufferPubOp3", "[split]") {
   auto c = dummyClient();
   std::string pubAll = "PUB foo bar 11\r\nhello world\r\n";
   parseOK(*c, std::string_view(pubAll).substr(0, 16));
-  REQUIRE(c->TEST_pa().subject == "foo");
+  REQUIRE(peer(c).pa().subject == "foo");
   // The next read reuses the buffer: the arguments must have been copied
   // out before the payload is complete.
   pubAll.replace(0, 16, std::string(16, 'X'));
-  REQUIRE(c->TEST_pa().subject == "foo");
-  REQUIRE(c->TEST_pa().reply == "bar");
-  REQUIRE(c->TEST_pa().szb == "11");
+  REQUIRE(peer(c).pa().subject == "foo");
+  REQUIRE(peer(c).pa().reply == "bar");
+  REQUIRE(peer(c).pa().szb == "11");
 }
 
 TEST_CASE("TestSplitBufferPubOp4", "[split]") {
   auto c = dummyClient();
   std::string pubAll = "PUB foo 11\r\nhello world\r\n";
   parseOK(*c, std::string_view(pubAll).substr(0, 12));
-  REQUIRE(c->TEST_pa().subject == "foo");
+  REQUIRE(peer(c).pa().subject == "foo");
   pubAll.replace(0, 12, std::string(12, 'X'));
-  REQUIRE(c->TEST_pa().subject == "foo");
-  REQUIRE(c->TEST_pa().reply.empty());
-  REQUIRE(c->TEST_pa().szb == "11");
+  REQUIRE(peer(c).pa().subject == "foo");
+  REQUIRE(peer(c).pa().reply.empty());
+  REQUIRE(peer(c).pa().szb == "11");
 }
 
 TEST_CASE("TestSplitBufferPubOp5", "[split]") {
@@ -120,9 +121,9 @@ TEST_CASE("TestSplitBufferPubOp5", "[split]") {
   const std::string_view pubAll = "PUB foo 11\r\nhello world\r\n";
   // Cut between the CR and the LF that end the payload (state MSG_END).
   parseOK(*c, pubAll.substr(0, pubAll.size() - 1));
-  REQUIRE(c->TEST_state() == MSG_END);
-  REQUIRE(c->TEST_hasMsgBuf());
-  REQUIRE(c->TEST_msgBuf() == "hello world\r");
+  REQUIRE(peer(c).state() == MSG_END);
+  REQUIRE(peer(c).hasMsgBuf());
+  REQUIRE(peer(c).msgBuf() == "hello world\r");
 }
 
 TEST_CASE("TestSplitConnectArg", "[split]") {
@@ -133,22 +134,22 @@ TEST_CASE("TestSplitConnectArg", "[split]") {
   const std::string_view argJSON = connectAll.substr(8);
 
   parseOK(*c, connectAll.substr(0, 5));
-  REQUIRE_FALSE(c->TEST_hasArgBuf());
+  REQUIRE_FALSE(peer(c).hasArgBuf());
 
   parseOK(*c, connectAll.substr(5, 17));
-  REQUIRE(c->TEST_hasArgBuf());
-  REQUIRE(c->TEST_argBuf() == argJSON.substr(0, 14));
+  REQUIRE(peer(c).hasArgBuf());
+  REQUIRE(peer(c).argBuf() == argJSON.substr(0, 14));
 
   parseOK(*c, connectAll.substr(22, connectAll.size() - 2 - 22));
-  REQUIRE(c->TEST_hasArgBuf());
-  REQUIRE(c->TEST_argBuf() == argJSON.substr(0, argJSON.size() - 2));
+  REQUIRE(peer(c).hasArgBuf());
+  REQUIRE(peer(c).argBuf() == argJSON.substr(0, argJSON.size() - 2));
 
   parseOK(*c, connectAll.substr(connectAll.size() - 2));
-  REQUIRE_FALSE(c->TEST_hasArgBuf());
+  REQUIRE_FALSE(peer(c).hasArgBuf());
   // The reassembled JSON was the one processed.
-  REQUIRE(c->TEST_opts().Username == "test");
-  REQUIRE(c->TEST_opts().Password == "pass");
-  REQUIRE_FALSE(c->TEST_opts().Verbose);
+  REQUIRE(peer(c).opts().Username == "test");
+  REQUIRE(peer(c).opts().Password == "pass");
+  REQUIRE_FALSE(peer(c).opts().Verbose);
 }
 
 TEST_CASE("TestSplitDanglingArgBuf", "[split]") {
@@ -160,27 +161,27 @@ TEST_CASE("TestSplitDanglingArgBuf", "[split]") {
   const std::string_view subop = "SUB foo 1\r\n";
   c->parse(subop.substr(0, 6));
   c->parse(subop.substr(6));
-  REQUIRE_FALSE(c->TEST_hasArgBuf());
+  REQUIRE_FALSE(peer(c).hasArgBuf());
 
   // UNSUB
   const std::string_view unsubop = "UNSUB 1024\r\n";
   c->parse(unsubop.substr(0, 8));
   c->parse(unsubop.substr(8));
-  REQUIRE_FALSE(c->TEST_hasArgBuf());
+  REQUIRE_FALSE(peer(c).hasArgBuf());
 
   // PUB: the arguments are kept until the payload is complete.
   const std::string_view pubop = "PUB foo.bar INBOX.22 11\r\nhello world\r\n";
   c->parse(pubop.substr(0, 22));
   c->parse(pubop.substr(22, 3));
-  REQUIRE(c->TEST_hasArgBuf());
+  REQUIRE(peer(c).hasArgBuf());
   c->parse(pubop.substr(25));
-  REQUIRE_FALSE(c->TEST_hasArgBuf());
+  REQUIRE_FALSE(peer(c).hasArgBuf());
 
   // MINUS_ERR
   const std::string_view errop = "-ERR Too Long\r\n";
   c->parse(errop.substr(0, 8));
   c->parse(errop.substr(8));
-  REQUIRE_FALSE(c->TEST_hasArgBuf());
+  REQUIRE_FALSE(peer(c).hasArgBuf());
 
   // CONNECT_ARG
   const std::string_view connop =
@@ -188,39 +189,39 @@ TEST_CASE("TestSplitDanglingArgBuf", "[split]") {
       "\"user\":\"test\",\"pedantic\":true,\"pass\":\"pass\"}\r\n";
   c->parse(connop.substr(0, 22));
   c->parse(connop.substr(22));
-  REQUIRE_FALSE(c->TEST_hasArgBuf());
+  REQUIRE_FALSE(peer(c).hasArgBuf());
 
   // INFO_ARG
   const std::string_view infoop = "INFO {\"server_id\":\"id\"}\r\n";
   c->parse(infoop.substr(0, 8));
   c->parse(infoop.substr(8));
-  REQUIRE_FALSE(c->TEST_hasArgBuf());
+  REQUIRE_FALSE(peer(c).hasArgBuf());
 
   // MSG (from a route only)
   auto r = dummyClient(nullptr, ROUTER);
   const std::string_view msgop = "MSG foo RSID:2:1 5\r\nhello\r\n";
   r->parse(msgop.substr(0, 5));
   r->parse(msgop.substr(5, 5));
-  REQUIRE(r->TEST_hasArgBuf());
-  REQUIRE(r->TEST_argBuf() == "foo RS");
+  REQUIRE(peer(r).hasArgBuf());
+  REQUIRE(peer(r).argBuf() == "foo RS");
   r->parse(msgop.substr(10));
-  REQUIRE_FALSE(r->TEST_hasArgBuf());
-  REQUIRE_FALSE(r->TEST_hasMsgBuf());
+  REQUIRE_FALSE(peer(r).hasArgBuf());
+  REQUIRE_FALSE(peer(r).hasMsgBuf());
 
-  REQUIRE(r->TEST_state() == OP_START);
+  REQUIRE(peer(r).state() == OP_START);
   // Cut inside the payload: the MSG arguments must have been saved.
   r->parse(msgop.substr(0, 23));
-  REQUIRE(r->TEST_hasArgBuf());
-  REQUIRE(r->TEST_pa().subject == "foo");
-  REQUIRE(r->TEST_pa().reply.empty());
-  REQUIRE(r->TEST_pa().sid == "RSID:2:1");
-  REQUIRE(r->TEST_pa().size == 5);
-  REQUIRE(r->TEST_hasMsgBuf());
-  REQUIRE(r->TEST_msgBuf() == "hel");
+  REQUIRE(peer(r).hasArgBuf());
+  REQUIRE(peer(r).pa().subject == "foo");
+  REQUIRE(peer(r).pa().reply.empty());
+  REQUIRE(peer(r).pa().sid == "RSID:2:1");
+  REQUIRE(peer(r).pa().size == 5);
+  REQUIRE(peer(r).hasMsgBuf());
+  REQUIRE(peer(r).msgBuf() == "hel");
   r->parse(msgop.substr(23));
   // Both saved copies are gone once the message is done.
-  REQUIRE_FALSE(r->TEST_hasArgBuf());
-  REQUIRE_FALSE(r->TEST_hasMsgBuf());
+  REQUIRE_FALSE(peer(r).hasArgBuf());
+  REQUIRE_FALSE(peer(r).hasMsgBuf());
 }
 
 TEST_CASE("TestSplitMsgArg", "[split]") {
@@ -237,10 +238,10 @@ TEST_CASE("TestSplitMsgArg", "[split]") {
   b.replace(0, second.size(), second);
   c->parse(b);
 
-  REQUIRE(c->TEST_pa().subject == "hello.world");
-  REQUIRE(c->TEST_pa().sid == "RSID:14:8");
-  REQUIRE(c->TEST_pa().szb == "6040");
-  REQUIRE(c->TEST_state() == MSG_PAYLOAD);
+  REQUIRE(peer(c).pa().subject == "hello.world");
+  REQUIRE(peer(c).pa().sid == "RSID:14:8");
+  REQUIRE(peer(c).pa().szb == "6040");
+  REQUIRE(peer(c).state() == MSG_PAYLOAD);
 }
 
 TEST_CASE("TestSplitBufferMsgOp", "[split]") {
@@ -252,10 +253,10 @@ TEST_CASE("TestSplitBufferMsgOp", "[split]") {
   parseExpect(*c, msg.substr(15, 7), MSG_ARG);
   parseExpect(*c, msg.substr(22, 3), MSG_ARG);
   parseExpect(*c, msg.substr(25, 12), MSG_PAYLOAD);
-  REQUIRE(c->TEST_pa().subject == "foo.bar");
-  REQUIRE(c->TEST_pa().sid == "QRSID:15:3");
-  REQUIRE(c->TEST_pa().reply == "_INBOX.22");
-  REQUIRE(c->TEST_pa().size == 11);
+  REQUIRE(peer(c).pa().subject == "foo.bar");
+  REQUIRE(peer(c).pa().sid == "QRSID:15:3");
+  REQUIRE(peer(c).pa().reply == "_INBOX.22");
+  REQUIRE(peer(c).pa().size == 11);
   parseExpect(*c, msg.substr(37, 5), MSG_PAYLOAD);
   parseExpect(*c, msg.substr(42), MSG_END);
 }
@@ -271,12 +272,12 @@ TEST_CASE("TestSplitRoutePubAfterSplitMsg", "[split]") {
   auto r = dummyClient(nullptr, ROUTER);
   parseOK(*r, "MSG foo RS");
   parseOK(*r, "ID:1:2 5\r\nhello\r\n");
-  REQUIRE(r->TEST_state() == OP_START);
+  REQUIRE(peer(r).state() == OP_START);
   parseOK(*r, "PUB bar 5\r\nhe");
-  REQUIRE(r->TEST_state() == MSG_PAYLOAD);
-  REQUIRE(r->TEST_pa().subject == "bar");
-  REQUIRE(r->TEST_pa().szb == "5");
-  REQUIRE(r->TEST_pa().sid.empty());
+  REQUIRE(peer(r).state() == MSG_PAYLOAD);
+  REQUIRE(peer(r).pa().subject == "bar");
+  REQUIRE(peer(r).pa().szb == "5");
+  REQUIRE(peer(r).pa().sid.empty());
   parseExpect(*r, "llo\r\n", OP_START);
 }
 
@@ -303,11 +304,11 @@ void feedComplete(client& c, const std::vector<std::string_view>& reads) {
       REQUIRE_FALSE(err);
     }
   }
-  if (c.TEST_state() != OP_START || c.TEST_hasArgBuf() || c.TEST_hasMsgBuf()) {
+  if (peer(c).state() != OP_START || peer(c).hasArgBuf() || peer(c).hasMsgBuf()) {
     std::string all;
     for (auto p : reads) all += quoteGo(p) + " ";
-    INFO("reads: " << all << " state " << c.TEST_state() << " argBuf " << c.TEST_hasArgBuf()
-                   << " msgBuf " << c.TEST_hasMsgBuf());
+    INFO("reads: " << all << " state " << peer(c).state() << " argBuf " << peer(c).hasArgBuf()
+                   << " msgBuf " << peer(c).hasMsgBuf());
     FAIL("operation not completed cleanly");
   }
 }
@@ -379,9 +380,9 @@ TEST_CASE("TestSplitEveryOpAtEveryBoundary", "[split]") {
     forEachSplit("CONNECT {\"verbose\":false,\"user\":\"derek\",\"name\":\"x y\"}\r\n", [&](const auto& reads) {
       auto c = dummyClient(s.get());
       feedComplete(*c, reads);
-      REQUIRE_FALSE(c->TEST_opts().Verbose);
-      REQUIRE(c->TEST_opts().Username == "derek");
-      REQUIRE(c->TEST_opts().Name == "x y");
+      REQUIRE_FALSE(peer(c).opts().Verbose);
+      REQUIRE(peer(c).opts().Username == "derek");
+      REQUIRE(peer(c).opts().Name == "x y");
       REQUIRE(c->pendingBytes() == 0);  // verbose off: no +OK
     });
   }
@@ -402,9 +403,9 @@ TEST_CASE("TestSplitEveryOpAtEveryBoundary", "[split]") {
   SECTION("PONG") {
     forEachSplit("PONG\r\n", [&](const auto& reads) {
       auto c = dummyClient(s.get());
-      c->TEST_setPout(2);
+      peer(c).setPout(2);
       feedComplete(*c, reads);
-      REQUIRE(c->TEST_pout() == 0);
+      REQUIRE(peer(c).pout() == 0);
     });
   }
   SECTION("+OK") {
@@ -433,6 +434,6 @@ TEST_CASE("TestSplitMsgEndGarbageIsBounded", "[split]") {
   const std::string junk(1000, 'Z');
   Error err;
   for (int i = 0; i < 100 && !err; ++i) err = c->parse(junk);
-  INFO("msgBuf holds " << c->TEST_msgBuf().size() << " bytes");
-  CHECK((err || c->TEST_msgBuf().size() <= 3));
+  INFO("msgBuf holds " << peer(c).msgBuf().size() << " bytes");
+  CHECK((err || peer(c).msgBuf().size() <= 3));
 }
