@@ -307,9 +307,12 @@ void client::armTimers(bool authRequired, std::chrono::nanoseconds authTimeout) 
 // the read loop
 
 void client::readLoop() {
-  std::vector<char> b(startBufSize);
+  // The read buffer is never zeroed: recv fills what parse reads.
+  size_t bsize = startBufSize;
+  auto b = std::make_unique_for_overwrite<char[]>(bsize);
+  int shortReads = 0;
   for (;;) {
-    ssize_t n = ::recv(nc_.get(), b.data(), b.size(), 0);
+    ssize_t n = ::recv(nc_.get(), b.get(), bsize, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       closeConnection();
@@ -320,7 +323,7 @@ void client::readLoop() {
     cache_.inBytes = 0;
     cache_.subs = 0;
     ++batch_;
-    if (Error err = parse(std::string_view(b.data(), static_cast<size_t>(n)))) {
+    if (Error err = parse(std::string_view(b.get(), static_cast<size_t>(n)))) {
       // Handlers that already answered and closed return these.
       if (!(err == ErrMaxPayload) && !(err == ErrAuthorization) && !(err == ErrMaxControlLine)) {
         Errorf("Error reading from client: %s", err.str().c_str());
@@ -343,12 +346,20 @@ void client::readLoop() {
       if (closed_) break;
       if (cache_.inMsgs > 0 || cache_.subs > 0) last_ = last;
     }
-    // Grow when a read filled the buffer, shrink when it was mostly empty.
-    if (static_cast<size_t>(n) == b.size() && b.size() < maxBufSize) {
-      b.assign(b.size() * 2, 0);
-    } else if (static_cast<size_t>(n) < b.size() / 2 && b.size() > minBufSize) {
-      b.assign(b.size() / 2, 0);
-      b.shrink_to_fit();
+    // Grow when a read filled the buffer; shrink after two reads in a row
+    // that used less than half of it (one alone says little under load).
+    if (static_cast<size_t>(n) == bsize && bsize < maxBufSize) {
+      bsize *= 2;
+      b = std::make_unique_for_overwrite<char[]>(bsize);
+      shortReads = 0;
+    } else if (static_cast<size_t>(n) < bsize / 2 && bsize > minBufSize) {
+      if (++shortReads >= 2) {
+        bsize /= 2;
+        b = std::make_unique_for_overwrite<char[]>(bsize);
+        shortReads = 0;
+      }
+    } else {
+      shortReads = 0;
     }
   }
   finishConnection();
@@ -772,7 +783,7 @@ void client::addToPCD(client* cl, bool stamped) {
   pcd_.push_back(cl->shared_from_this());
 }
 
-void client::deliverMsg(const std::shared_ptr<subscription>& sub, std::string_view mh, std::string_view msg) {
+void client::deliverMsg(const std::shared_ptr<subscription>& sub, const msgHeader& mh, std::string_view msg) {
   client* cl = sub->client.get();
   if (!cl) return;
   MutexLock l(cl->mu_);
@@ -792,7 +803,7 @@ void client::deliverMsg(const std::shared_ptr<subscription>& sub, std::string_vi
   }
   if (cl->closed_) return;
   const int64_t msgSize = static_cast<int64_t>(msg.size()) - LEN_CR_LF;
-  if (!cl->queueOutbound(mh, msg)) {
+  if (!cl->queueOutbound({mh.prefix, sub->sid, mh.tail, msg})) {
     // Past max_pending: cut it now rather than buffer without bound.
     l.Unlock();
     cl->slowConsumerClose("max_pending");
@@ -805,7 +816,11 @@ void client::deliverMsg(const std::shared_ptr<subscription>& sub, std::string_vi
   cl->outBytes.store(cl->outBytes.load(std::memory_order_relaxed) + msgSize, std::memory_order_relaxed);
   batchOutMsgs_ += 1;
   batchOutBytes_ += msgSize;
-  if (trace_) cl->traceOutOp(mh.substr(0, mh.size() - LEN_CR_LF), "");
+  if (trace_) {
+    std::string line = std::string(mh.prefix).append(sub->sid).append(mh.tail);
+    line.resize(line.size() - LEN_CR_LF);
+    cl->traceOutOp(line, "");
+  }
   // The pcd stamp is checked under the lock we already hold.
   const uint64_t stamp = (cid_ << 24) ^ batch_;
   const bool newInBatch = cl->pcdStamp_ != stamp || stamp == 0;
@@ -875,22 +890,22 @@ void client::processMsg(std::string_view msg) {
   if (r->psubs.empty() && r->qsubs.empty()) return;
   if (pedantic_ && !IsValidLiteralSubject(subject)) return;
 
-  msgh_.assign("MSG ");
-  msgh_.append(subject).push_back(' ');
+  // "MSG <subject> <sid> [reply ]<size>\r\n": only the sid differs between
+  // subscribers, so the parts around it are built once per message, in one
+  // string: msgh_[0, si) before the sid, msgh_[si, end) after it.
+  msgh_.assign("MSG ").append(subject).push_back(' ');
   const size_t si = msgh_.size();
-  auto header = [&](const subscription& sub) -> std::string_view {
-    msgh_.resize(si);
-    msgh_.append(sub.sid).push_back(' ');
-    if (!pa_.reply.empty()) msgh_.append(pa_.reply).push_back(' ');
-    msgh_.append(pa_.szb).append("\r\n");
-    return msgh_;
-  };
-  for (const auto& sub : r->psubs) deliverMsg(sub, header(*sub), msg);
+  msgh_.push_back(' ');
+  if (!pa_.reply.empty()) msgh_.append(pa_.reply).push_back(' ');
+  msgh_.append(pa_.szb).append(CR_LF);
+  const std::string_view mh(msgh_);
+  const msgHeader h{mh.substr(0, si), mh.substr(si)};
+  for (const auto& sub : r->psubs) deliverMsg(sub, h, msg);
   for (const auto& qsubs : r->qsubs) {
     if (qsubs.empty()) continue;
     std::uniform_int_distribution<size_t> pick(0, qsubs.size() - 1);
     const auto& sub = qsubs[pick(cache_.prand)];
-    if (sub) deliverMsg(sub, header(*sub), msg);
+    if (sub) deliverMsg(sub, h, msg);
   }
 }
 
@@ -972,9 +987,11 @@ int64_t client::pendingLocked() const {
   return static_cast<int64_t>(front_.size() - foff_ + back_.size());
 }
 
-bool client::queueOutbound(std::string_view a, std::string_view b) {
-  if (pendingLocked() + static_cast<int64_t>(a.size() + b.size()) > maxPending_) return false;
-  back_.append(a).append(b);
+bool client::queueOutbound(std::initializer_list<std::string_view> parts) {
+  size_t n = 0;
+  for (auto p : parts) n += p.size();
+  if (pendingLocked() + static_cast<int64_t>(n) > maxPending_) return false;
+  for (auto p : parts) back_.append(p);
   return true;
 }
 
@@ -1080,8 +1097,8 @@ void client::flushOutbound(FlushMode mode, Clock::time_point stallUntil) {
   if (pending <= highWater_ / 4) stalled_ = false;  // caught up: producers may wait for it again
   // Big buffers from a burst are not kept for an idle connection.
   if (pending == 0) {
-    if (front_.capacity() > maxBufSize) std::string().swap(front_);
-    if (back_.capacity() > maxBufSize) std::string().swap(back_);
+    if (front_.capacity() > maxOutBufKeep) std::string().swap(front_);
+    if (back_.capacity() > maxOutBufKeep) std::string().swap(back_);
   }
   if (drainWaiters_ > 0) drainCv_.SignalAll();
   writeCv_.SignalAll();

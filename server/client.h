@@ -6,6 +6,7 @@
 #include <cstdarg>
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <random>
 #include <string>
@@ -179,7 +180,12 @@ class client : public std::enable_shared_from_this<client> {
   void unsubscribe(const std::shared_ptr<subscription>& sub) EXCLUDES(mu_);
   // Go: deliverMsg. Runs on the publisher's reader thread, `this` being the
   // publisher; takes the subscriber's lock only.
-  void deliverMsg(const std::shared_ptr<subscription>& sub, std::string_view mh, std::string_view msg)
+  // The MSG line of one message around the sid: "MSG <subject> " and
+  // " [reply ]<size>\r\n".
+  struct msgHeader {
+    std::string_view prefix, tail;
+  };
+  void deliverMsg(const std::shared_ptr<subscription>& sub, const msgHeader& mh, std::string_view msg)
       EXCLUDES(mu_);
   // Remembers that cl has output from this read batch (Go: c.pcd[cl]).
   // `stamped` is true when cl->pcdStamp_ was already set under cl->mu_.
@@ -206,7 +212,7 @@ class client : public std::enable_shared_from_this<client> {
   // Go: sendProto. Queues bytes; with doFlush, tries to write them now.
   void sendProto(std::string_view proto, bool doFlush) REQUIRES(mu_);
   // Queues bytes. False (and nothing queued) if that would pass max_pending.
-  bool queueOutbound(std::string_view a, std::string_view b) REQUIRES(mu_);
+  bool queueOutbound(std::initializer_list<std::string_view> parts) REQUIRES(mu_);
   // Go: flushOutbound. Writes queued bytes; drops mu_ around each send(2) and
   // poll(2) and takes it back before returning. One flusher at a time
   // (flushing_). In Producer mode, `stallUntil` bounds the wait: a client
@@ -324,6 +330,10 @@ inline constexpr size_t pruneSize = 16;
 inline constexpr size_t startBufSize = 512;
 inline constexpr size_t minBufSize = 128;
 inline constexpr size_t maxBufSize = 65536;
+// An outbound buffer larger than this is freed once it is empty; smaller ones
+// are kept, since one read batch of a busy publisher fills about 64 KiB per
+// subscriber and regrowing it each batch costs a copy of everything.
+inline constexpr size_t maxOutBufKeep = 4 * maxBufSize;
 // Producer push-back: a publisher's reader waits for a subscriber whose queue
 // is above the high-water mark (a quarter of max_pending, at most this), and
 // never longer than stallBudget per read batch in all.

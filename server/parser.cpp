@@ -1,6 +1,7 @@
 // Go: server/parser.go (gnatsd v1.0.0)
 // The byte-at-a-time protocol state machine of a client or route connection.
 #include <cstddef>
+#include <cstring>
 
 #include "server/client.h"
 #include "server/const.h"
@@ -60,8 +61,20 @@ Error client::parse(std::string_view buf) {
   // One byte of a control line's argument. True at the LF that ends the
   // line; a CR is held back (drop_) until the next byte shows whether it
   // was the line's end.
+  //
+  // Fast path: with nothing held aside (no argBuf_, no pending CR), the
+  // per-byte steps only move i and note a trailing CR, so jump straight to
+  // the LF (or to the end of the read) with memchr.
   auto argLineEnds = [&](char b) {
     if (b == '\n') return true;
+    if (!haveArgBuf_ && !drop_) {
+      const char* lf = static_cast<const char*>(
+          std::memchr(buf.data() + i, '\n', static_cast<size_t>(len - i)));
+      const ptrdiff_t end = lf ? lf - buf.data() : len;
+      drop_ = buf[static_cast<size_t>(end - 1)] == '\r' ? 1 : 0;
+      i = lf ? end : len - 1;
+      return lf != nullptr;
+    }
     keepStrayCR();
     if (b == '\r') {
       drop_ = 1;

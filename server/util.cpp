@@ -68,9 +68,7 @@ T parseDecimal(std::string_view d) {
   T n = 0;
   for (char c : d) {
     if (c < '0' || c > '9') return -1;
-    T digit = c - '0';
-    if (n > (std::numeric_limits<T>::max() - digit) / 10) return -1;
-    n = n * 10 + digit;
+    if (__builtin_mul_overflow(n, T{10}, &n) || __builtin_add_overflow(n, T(c - '0'), &n)) return -1;
   }
   return n;
 }
@@ -86,11 +84,13 @@ int parseSize(std::string_view d) { return parseDecimal<int>(d); }
 
 int64_t parseSizeSaturated(std::string_view d) {
   if (d.empty()) return -1;
+  int64_t n = 0;
+  bool overflow = false;
   for (char c : d) {
     if (c < '0' || c > '9') return -1;
+    overflow = overflow || __builtin_mul_overflow(n, int64_t{10}, &n) || __builtin_add_overflow(n, int64_t(c - '0'), &n);
   }
-  int64_t n = parseDecimal<int64_t>(d);
-  return n < 0 ? std::numeric_limits<int64_t>::max() : n;
+  return overflow ? std::numeric_limits<int64_t>::max() : n;
 }
 int64_t parseInt64(std::string_view d) { return parseDecimal<int64_t>(d); }
 
