@@ -375,8 +375,8 @@ void client::finishConnection() {
     while (flushing_ || writerRunning_) writeCv_.Wait(mu_);
     // Release the buffers now: cached Sublist results elsewhere may keep
     // this object alive for a while after the connection is gone.
-    std::string().swap(front_);
-    std::string().swap(back_);
+    front_.release();
+    back_.release();
   }
   nc_.Close();
   pcd_.clear();
@@ -991,7 +991,7 @@ bool client::queueOutbound(std::initializer_list<std::string_view> parts) {
   size_t n = 0;
   for (auto p : parts) n += p.size();
   if (pendingLocked() + static_cast<int64_t>(n) > maxPending_) return false;
-  for (auto p : parts) back_.append(p);
+  back_.append(parts);
   return true;
 }
 
@@ -1097,8 +1097,8 @@ void client::flushOutbound(FlushMode mode, Clock::time_point stallUntil) {
   if (pending <= highWater_ / 4) stalled_ = false;  // caught up: producers may wait for it again
   // Big buffers from a burst are not kept for an idle connection.
   if (pending == 0) {
-    if (front_.capacity() > maxOutBufKeep) std::string().swap(front_);
-    if (back_.capacity() > maxOutBufKeep) std::string().swap(back_);
+    if (front_.capacity() > maxOutBufKeep) front_.release();
+    if (back_.capacity() > maxOutBufKeep) back_.release();
   }
   if (drainWaiters_ > 0) drainCv_.SignalAll();
   writeCv_.SignalAll();

@@ -18,6 +18,7 @@
 #include "server/errors.h"
 #include "server/mutex.h"
 #include "server/net.h"
+#include "server/outbuf.h"
 #include "server/stringhash.h"
 #include "server/sublist.h"
 #include "server/subscription.h"
@@ -269,9 +270,9 @@ class client : public std::enable_shared_from_this<client> {
 
   // Outbound: producers append to back_; one flusher at a time (flushing_)
   // owns front_ and writes it outside the lock.
-  std::string front_ GUARDED_BY(mu_);
+  OutBuf front_ GUARDED_BY(mu_);
   size_t foff_ GUARDED_BY(mu_) = 0;
-  std::string back_ GUARDED_BY(mu_);
+  OutBuf back_ GUARDED_BY(mu_);
   bool flushing_ GUARDED_BY(mu_) = false;
   bool writerStarted_ GUARDED_BY(mu_) = false;
   bool writerRunning_ GUARDED_BY(mu_) = false;
