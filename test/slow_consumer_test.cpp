@@ -194,3 +194,72 @@ TEST_CASE("TestWriteDeadline", "[slow]") {
   // buffer set after connect leaves TCP a window smaller than one segment.)
   CHECK(checkFor(2s, 10ms, [&] { return s->NumClients() == 0; }));
 }
+
+// Beyond 1.0.0 and the 2.6 fix: a healthy subscriber that reads more slowly
+// than its publisher writes pushes the publisher back (a bounded stall per
+// read batch), so the server does not queue up to max_pending for it. The
+// publisher's PONG comes after its PUBs were delivered, so at the PONG what
+// the subscriber has not yet received is at most the server's queue plus the
+// kernel's socket buffers. Without the push-back the publisher's reader runs
+// ahead and nearly all of it is still queued at that point. [serial]: the
+// subscriber must not be starved of CPU by the rest of the suite.
+TEST_CASE("TestSlowSubscriberPushesBackPublisher", "[slow][serial]") {
+  Options opts = DefaultTestOptions();
+  opts.WriteDeadline = 10s;  // the subscriber is slow, never stuck: no cut
+  auto s = RunServer(opts);  // max_pending 64 MiB: a high-water mark of 1 MiB
+
+  Conn sub = createClientConn(*s);
+  int small = 64 * 1024;
+  ::setsockopt(sub.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  setupConn(sub);
+  sendProto(sub, "SUB foo 1\r\nPING\r\n");
+  expectResult(sub, pongRe);
+  const size_t subBuffered = sub.buffer().size();
+  Conn pub = createClientConn(*s);
+  setupConn(pub);
+
+  const std::string payload(1024, 'p');
+  const std::string one = "PUB foo 1024\r\n" + payload + "\r\n";
+  const int total = 32 * 1024;  // 32 MiB of payload
+  const long long msgLen = static_cast<long long>(std::string("MSG foo 1 1024\r\n").size() + payload.size() + 2);
+  const long long want = msgLen * total;
+
+  std::atomic<long long> received{static_cast<long long>(subBuffered)};
+  std::atomic<bool> readerFailed{false};
+  std::thread reader([&] {
+    char tmp[8192];
+    auto deadline = steady_clock::now() + 60s;
+    while (received < want && steady_clock::now() < deadline) {
+      ssize_t n = ::recv(sub.fd(), tmp, sizeof tmp, 0);
+      if (n <= 0) {
+        readerFailed = true;
+        return;
+      }
+      received += n;
+      std::this_thread::sleep_for(250us);  // about 30 MB/s at most
+    }
+  });
+
+  std::string batch;
+  for (int i = 0; i < total; ++i) {
+    batch += one;
+    if (batch.size() > 32 * 1024) {
+      REQUIRE(pub.send(batch));
+      batch.clear();
+    }
+  }
+  batch += "PING\r\n";
+  REQUIRE(pub.send(batch));
+  expectResult(pub, pongRe, 60s);
+  const long long behindAtPong = want - received.load();
+  reader.join();
+
+  CHECK_FALSE(readerFailed);
+  CHECK(received == want);
+  CHECK(s->serverStats().slowConsumers.load() == 0);
+  INFO("bytes not yet at the subscriber when the publisher's PONG came: " << behindAtPong);
+  // 1 MiB high-water mark + up to 4 MiB of server send buffer + 128 KiB of
+  // receive buffer + one read batch, with room to spare; without push-back
+  // this is above 20 MiB.
+  CHECK(behindAtPong < 12LL * 1024 * 1024);
+}
