@@ -90,7 +90,7 @@ class PubSubRun {
     for (int i = 0; i < s_.subs && i < 16; ++i) {
       uint64_t sum = 0;
       for (int p = 0; p < s_.pubs; ++p) sum += got(i, p).load();
-      out += " " + Num(sum);
+      out.append(" ").append(Num(sum));  // not `" " + Num(...)`: GCC 12's bogus -Wrestrict at -O3
     }
     return out;
   }
