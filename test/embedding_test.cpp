@@ -1,7 +1,11 @@
 // Go: (none) the embedding use of server.New/Start/Shutdown, black-box.
 // A program links libserver, runs a server in-process, serves raw clients,
 // and gets every thread back when it shuts the server down.
+#include <pthread.h>
+#include <sys/resource.h>
+
 #include <catch2/catch.hpp>
+#include <future>
 #include <regex>
 #include <string>
 #include <thread>
@@ -95,4 +99,87 @@ TEST_CASE("TestEmbeddedServerLifecycle", "[embed]") {
   // Destroying a stopped server is fine.
   s.reset();
   CHECK(processThreadCount() <= base);
+}
+
+namespace {
+size_t defaultThreadStack() {
+  pthread_attr_t attr;
+  REQUIRE(pthread_getattr_default_np(&attr) == 0);
+  size_t size = 0;
+  pthread_attr_getstacksize(&attr, &size);
+  pthread_attr_destroy(&attr);
+  return size;
+}
+void setDefaultThreadStack(size_t size) {
+  pthread_attr_t attr;
+  REQUIRE(pthread_getattr_default_np(&attr) == 0);
+  pthread_attr_setstacksize(&attr, size);
+  REQUIRE(pthread_setattr_default_np(&attr) == 0);
+  pthread_attr_destroy(&attr);
+}
+// The stack size of a thread the server starts (Go(), not a reader).
+size_t serverThreadStack(Server& s) {
+  std::promise<size_t> p;
+  auto f = p.get_future();
+  REQUIRE(s.startGoRoutine("probe", [&p] {
+    pthread_attr_t attr;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+      pthread_attr_getstacksize(&attr, &size);
+      pthread_attr_destroy(&attr);
+    }
+    p.set_value(size);
+  }));
+  return f.get();
+}
+}  // namespace
+
+// Server::Start's effects on the whole process are each switched off by an
+// Options field (server.h), and the server's own threads get the stack size
+// the options ask for without the process default changing.
+TEST_CASE("TestEmbeddedServerLeavesProcessAlone", "[embed]") {
+  const size_t original = defaultThreadStack();
+  const size_t marker = 3 * 1024 * 1024 + 64 * 1024;  // nobody else picks this
+  setDefaultThreadStack(marker);
+  struct rlimit rl;
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &rl) == 0);
+  const bool canLowerFiles = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 1024;
+  rlim_t expectedCur = rl.rlim_cur;
+  if (canLowerFiles && rl.rlim_cur > 1000) {
+    struct rlimit lowered = rl;
+    lowered.rlim_cur = expectedCur = 1000;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+  }
+
+  Options opts = DefaultTestOptions();
+  opts.NoFileLimit = true;
+  opts.NoDefaultThreadStack = true;
+  opts.NoMallocTrim = true;
+  opts.ThreadStackSize = 512 * 1024;
+  {
+    auto s = RunServer(opts);
+    CHECK(defaultThreadStack() == marker);
+    struct rlimit now;
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &now) == 0);
+    CHECK(now.rlim_cur == expectedCur);
+    // Set for that one thread: at least what was asked, not the marker.
+    const size_t stack = serverThreadStack(*s);
+    CHECK(stack >= 512 * 1024);
+    CHECK(stack < marker);
+    s->Shutdown();
+  }
+
+  // Without the switches (the gnatsd binary's way) both are changed.
+  Options plain = DefaultTestOptions();
+  plain.ThreadStackSize = 512 * 1024;
+  {
+    auto s = RunServer(plain);
+    CHECK(defaultThreadStack() == 512 * 1024);
+    struct rlimit now;
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &now) == 0);
+    if (canLowerFiles) CHECK(now.rlim_cur == rl.rlim_max);
+    s->Shutdown();
+  }
+  setDefaultThreadStack(original);
+  ::setrlimit(RLIMIT_NOFILE, &rl);
 }
