@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <future>
 #include <regex>
 #include <string>
@@ -182,4 +183,29 @@ TEST_CASE("TestEmbeddedServerLeavesProcessAlone", "[embed]") {
   }
   setDefaultThreadStack(original);
   ::setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+namespace {
+int openFdCount() {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)e;
+    ++n;
+  }
+  return n;
+}
+}  // namespace
+
+// A server that handles signals owns a signalfd and an eventfd; both are
+// closed when it goes, so servers made one after another leak nothing.
+TEST_CASE("TestServerWithSignalsLeaksNoFds", "[embed]") {
+  const int before = openFdCount();
+  for (int i = 0; i < 3; ++i) {
+    Options opts = DefaultTestOptions();
+    opts.NoSigs = false;
+    auto s = RunServer(opts);
+    REQUIRE(openFdCount() > before);  // the listener, the signalfd, the eventfd
+    s->Shutdown();
+  }
+  CHECK(openFdCount() == before);
 }
