@@ -3,6 +3,9 @@
 #include "server/client.h"
 
 #include <poll.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -340,7 +343,9 @@ void client::readLoop() {
     flushClients();
     // Results cached before the last Sublist change are useless and may pin
     // closed clients: drop them now rather than at the next publish.
-    if (!cache_.results.empty() && cache_.genid != srv_->sublist().GenID()) cache_.results.clear();
+    if ((!cache_.results.empty() || cache_.last) && cache_.genid != srv_->sublist().GenID()) {
+      cache_.clearResults();
+    }
     {
       MutexLock l(mu_);
       if (closed_) break;
@@ -380,7 +385,7 @@ void client::finishConnection() {
   }
   nc_.Close();
   pcd_.clear();
-  cache_.results.clear();
+  cache_.clearResults();
   std::string().swap(msgh_);
   std::string().swap(argBuf_);
   std::string().swap(msgBuf_);
@@ -548,11 +553,57 @@ void client::processPong() {
 }
 
 namespace {
+// Bit i set where arg[i] is a blank (space, tab, CR, LF), for up to 64
+// bytes; bits past the end are set too. Compares 16 bytes at a time.
+uint64_t blankMask(std::string_view arg) {
+  uint64_t mask = arg.size() < 64 ? ~uint64_t{0} << arg.size() : 0;
+#if defined(__SSE2__)
+  const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+  const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+  for (size_t off = 0; off < arg.size(); off += 16) {
+    __m128i v;
+    if (arg.size() - off >= 16) {
+      v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(arg.data() + off));
+    } else {  // never read past the end of the buffer
+      alignas(16) char chunk[16] = {};
+      std::memcpy(chunk, arg.data() + off, arg.size() - off);
+      v = _mm_load_si128(reinterpret_cast<const __m128i*>(chunk));
+    }
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, sp), _mm_cmpeq_epi8(v, tab)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
+    mask |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(hit))) << off;
+  }
+#else
+  for (size_t i = 0; i < arg.size(); ++i) {
+    const char b = arg[i];
+    if (b == ' ' || b == '\t' || b == '\r' || b == '\n') mask |= uint64_t{1} << i;
+  }
+#endif
+  // The zeroed tail of a short last chunk is not a blank, but those bits
+  // are already set as "past the end".
+  return mask;
+}
+
 // Splits a control line on blanks into at most N views; returns the count
 // found, which may be N+1 to signal "too many".
 template <size_t N>
 size_t splitArgs(std::string_view arg, std::array<std::string_view, N + 1>& out) {
   size_t n = 0;
+  if (arg.size() <= 64) {
+    // Tokens are the runs of zero bits in the blank mask.
+    const uint64_t blanks = blankMask(arg);
+    uint64_t word = ~blanks;
+    if (arg.size() < 64) word &= (uint64_t{1} << arg.size()) - 1;
+    while (word) {
+      const int start = __builtin_ctzll(word);
+      const uint64_t rest = blanks >> start;
+      const int len = rest ? __builtin_ctzll(rest) : 64 - start;
+      if (n <= N) out[n] = arg.substr(static_cast<size_t>(start), static_cast<size_t>(len));
+      ++n;
+      word &= start + len >= 64 ? 0 : ~uint64_t{0} << (start + len);
+    }
+    return n;
+  }
   size_t start = std::string_view::npos;
   for (size_t i = 0; i < arg.size(); ++i) {
     char b = arg[i];
@@ -803,7 +854,7 @@ void client::deliverMsg(const std::shared_ptr<subscription>& sub, const msgHeade
   }
   if (cl->closed_) return;
   const int64_t msgSize = static_cast<int64_t>(msg.size()) - LEN_CR_LF;
-  if (!cl->queueOutbound({mh.prefix, sub->sid, mh.tail, msg})) {
+  if (!cl->queueOutbound(mh.prefix, sub->sid, mh.tail, msg)) {
     // Past max_pending: cut it now rather than buffer without bound.
     l.Unlock();
     cl->slowConsumerClose("max_pending");
@@ -867,25 +918,35 @@ void client::processMsg(std::string_view msg) {
   if (verbose_) sendOK();
   if (!srv_) return;
 
-  // Go: readCache. Valid while the sublist has not changed.
-  std::shared_ptr<const SublistResult> r;
-  uint64_t genid = srv_->sublist().GenID();
-  if (genid == cache_.genid) {
-    auto it = cache_.results.find(subject);
-    if (it != cache_.results.end()) r = it->second;
-  } else {
-    cache_.results.clear();
+  // Go: readCache. Valid while the sublist has not changed. A stream of
+  // messages to one subject, the common case, skips the hash lookup: the
+  // last result is kept beside the map.
+  const SublistResult* r = nullptr;
+  const uint64_t genid = srv_->sublist().GenID();
+  if (genid != cache_.genid) {
+    cache_.clearResults();
     cache_.genid = genid;
+  } else if (cache_.last && subject == cache_.lastSubject) {
+    r = cache_.last.get();
   }
   if (!r) {
-    r = srv_->sublist().Match(subject);
-    if (cache_.results.size() >= maxResultCacheSize) {
-      size_t n = 0;
-      for (auto p = cache_.results.begin(); p != cache_.results.end() && n <= pruneSize; ++n) {
-        p = cache_.results.erase(p);
+    std::shared_ptr<const SublistResult> found;
+    auto it = cache_.results.find(subject);
+    if (it != cache_.results.end()) {
+      found = it->second;
+    } else {
+      found = srv_->sublist().Match(subject);
+      if (cache_.results.size() >= maxResultCacheSize) {
+        size_t n = 0;
+        for (auto p = cache_.results.begin(); p != cache_.results.end() && n <= pruneSize; ++n) {
+          p = cache_.results.erase(p);
+        }
       }
+      cache_.results.emplace(std::string(subject), found);
     }
-    cache_.results.emplace(std::string(subject), r);
+    cache_.lastSubject.assign(subject);
+    cache_.last = std::move(found);
+    r = cache_.last.get();  // kept alive by cache_.last until the next message
   }
   if (r->psubs.empty() && r->qsubs.empty()) return;
   if (pedantic_ && !IsValidLiteralSubject(subject)) return;
@@ -987,11 +1048,10 @@ int64_t client::pendingLocked() const {
   return static_cast<int64_t>(front_.size() - foff_ + back_.size());
 }
 
-bool client::queueOutbound(std::initializer_list<std::string_view> parts) {
-  size_t n = 0;
-  for (auto p : parts) n += p.size();
+bool client::queueOutbound(std::string_view a, std::string_view b, std::string_view c, std::string_view d) {
+  const size_t n = a.size() + b.size() + c.size() + d.size();
   if (pendingLocked() + static_cast<int64_t>(n) > maxPending_) return false;
-  back_.append(parts);
+  back_.append(a, b, c, d);
   return true;
 }
 

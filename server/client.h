@@ -6,7 +6,6 @@
 #include <cstdarg>
 #include <chrono>
 #include <cstdint>
-#include <initializer_list>
 #include <memory>
 #include <random>
 #include <string>
@@ -212,8 +211,9 @@ class client : public std::enable_shared_from_this<client> {
   };
   // Go: sendProto. Queues bytes; with doFlush, tries to write them now.
   void sendProto(std::string_view proto, bool doFlush) REQUIRES(mu_);
-  // Queues bytes. False (and nothing queued) if that would pass max_pending.
-  bool queueOutbound(std::initializer_list<std::string_view> parts) REQUIRES(mu_);
+  // Queues a message, in parts. False (and nothing queued) if that would pass max_pending.
+  bool queueOutbound(std::string_view a, std::string_view b, std::string_view c, std::string_view d)
+      REQUIRES(mu_);
   // Go: flushOutbound. Writes queued bytes; drops mu_ around each send(2) and
   // poll(2) and takes it back before returning. One flusher at a time
   // (flushing_). In Producer mode, `stallUntil` bounds the wait: a client
@@ -301,6 +301,12 @@ class client : public std::enable_shared_from_this<client> {
   struct readCache {
     uint64_t genid = 0;
     std::unordered_map<std::string, std::shared_ptr<const SublistResult>, StringHash, std::equal_to<>> results;
+    std::string lastSubject;  // the subject of `last`
+    std::shared_ptr<const SublistResult> last;
+    void clearResults() {
+      results.clear();
+      last.reset();
+    }
     // Picks one queue member per group. Seeded cheaply (std::random_device
     // costs ~18 us, paid by every connection): it needs spread, not secrecy.
     std::minstd_rand prand{queuePickSeed()};

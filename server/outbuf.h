@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstring>
-#include <initializer_list>
 #include <memory>
 #include <string_view>
 #include <utility>
@@ -38,16 +37,13 @@ class OutBuf {
     std::swap(cap_, o.cap_);
   }
 
-  void append(std::string_view s) { append({s}); }
-  void append(std::initializer_list<std::string_view> parts) {
-    size_t n = 0;
-    for (auto p : parts) n += p.size();
+  // Appends the parts in order (string_views), with one capacity check.
+  template <class... Parts>
+  void append(const Parts&... parts) {
+    const size_t n = (size_t{0} + ... + parts.size());
     if (size_ + n > cap_) grow(size_ + n);
     char* out = buf_.get() + size_;
-    for (auto p : parts) {
-      std::memcpy(out, p.data(), p.size());
-      out += p.size();
-    }
+    ((std::memcpy(out, parts.data(), parts.size()), out += parts.size()), ...);
     size_ += n;
   }
 

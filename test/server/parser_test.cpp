@@ -601,3 +601,28 @@ TEST_CASE("TestParseStrayCRSameForEverySplit", "[parser][fuzz]") {
   CHECK(outcome(inputs[2], 0, 0).paSize == 5);
   CHECK(outcome(inputs[2], 8, 0).paSize == 5);
 }
+
+// Beyond the Go tests: the argument splitter takes a 16-bytes-at-a-time path
+// for lines up to 64 bytes and a byte loop beyond; both must read every
+// blank (space, tab, CR) the same way, wherever it falls around the 16- and
+// 64-byte edges.
+TEST_CASE("TestParsePubArgBlanksAtEveryWidth", "[parser]") {
+  auto c = dummyClient();
+  const char* blanks[] = {" ", "\t", "  \t ", "\r ", " \t\r"};
+  for (size_t subjLen = 1; subjLen <= 80; ++subjLen) {
+    for (const char* lead : {"", " ", "\t\t"}) {
+      for (const char* sep : blanks) {
+        const std::string subject(subjLen, 's');
+        const std::string reply(subjLen % 7 + 1, 'r');
+        std::string arg = std::string(lead) + subject + sep + reply + sep + "22";
+        INFO("arg: " << arg);
+        REQUIRE_FALSE(peer(c).processPub(arg));
+        CHECK(peer(c).pa().subject == subject);
+        CHECK(peer(c).pa().reply == reply);
+        CHECK(peer(c).pa().size == 22);
+        // Four tokens are too many for a PUB, whatever the width.
+        CHECK(peer(c).processPub(arg + sep + "x"));
+      }
+    }
+  }
+}
