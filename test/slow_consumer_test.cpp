@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "test/helpers/test_server.h"
 
@@ -203,14 +204,21 @@ TEST_CASE("TestWriteDeadline", "[slow]") {
 // kernel's socket buffers. Without the push-back the publisher's reader runs
 // ahead and nearly all of it is still queued at that point. [serial]: the
 // subscriber must not be starved of CPU by the rest of the suite.
+//
+// The subscriber is slow by a pace in wall time, not by its sleeps: the
+// server's stall is bounded per read batch, so a reader that a busy machine
+// leaves unscheduled for longer than that would, through no fault of the
+// server, let the publisher run ahead. A roomy receive buffer takes what the
+// server sends while the reader waits for the CPU, and the reader catches up
+// to its pace when it runs.
 TEST_CASE("TestSlowSubscriberPushesBackPublisher", "[slow][serial]") {
   Options opts = DefaultTestOptions();
   opts.WriteDeadline = 10s;  // the subscriber is slow, never stuck: no cut
   auto s = RunServer(opts);  // max_pending 64 MiB: a high-water mark of 1 MiB
 
   Conn sub = createClientConn(*s);
-  int small = 64 * 1024;
-  ::setsockopt(sub.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  int rcvbuf = 1024 * 1024;  // the kernel doubles it
+  ::setsockopt(sub.fd(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   setupConn(sub);
   sendProto(sub, "SUB foo 1\r\nPING\r\n");
   expectResult(sub, pongRe);
@@ -227,16 +235,26 @@ TEST_CASE("TestSlowSubscriberPushesBackPublisher", "[slow][serial]") {
   std::atomic<long long> received{static_cast<long long>(subBuffered)};
   std::atomic<bool> readerFailed{false};
   std::thread reader([&] {
-    char tmp[8192];
-    auto deadline = steady_clock::now() + 60s;
+    constexpr double kPace = 30e6;  // bytes per second, far below the publisher's
+    std::vector<char> tmp(256 * 1024);
+    const auto start = steady_clock::now();
+    const auto deadline = start + 60s;
+    long long taken = 0;
     while (received < want && steady_clock::now() < deadline) {
-      ssize_t n = ::recv(sub.fd(), tmp, sizeof tmp, 0);
+      const double secs = duration<double>(steady_clock::now() - start).count();
+      const long long allowed = static_cast<long long>(secs * kPace) - taken;
+      if (allowed <= 0) {
+        std::this_thread::sleep_for(1ms);
+        continue;
+      }
+      const size_t want1 = static_cast<size_t>(std::min<long long>(allowed, static_cast<long long>(tmp.size())));
+      ssize_t n = ::recv(sub.fd(), tmp.data(), want1, 0);
       if (n <= 0) {
         readerFailed = true;
         return;
       }
+      taken += n;
       received += n;
-      std::this_thread::sleep_for(250us);  // about 30 MB/s at most
     }
   });
 
@@ -258,7 +276,7 @@ TEST_CASE("TestSlowSubscriberPushesBackPublisher", "[slow][serial]") {
   CHECK(received == want);
   CHECK(s->serverStats().slowConsumers.load() == 0);
   INFO("bytes not yet at the subscriber when the publisher's PONG came: " << behindAtPong);
-  // 1 MiB high-water mark + up to 4 MiB of server send buffer + 128 KiB of
+  // 1 MiB high-water mark + up to 4 MiB of server send buffer + 2 MiB of
   // receive buffer + one read batch, with room to spare; without push-back
   // this is above 20 MiB.
   CHECK(behindAtPong < 12LL * 1024 * 1024);
