@@ -1235,6 +1235,7 @@ void client::closeConnection() {
   for (auto& [sid, sub] : subs_) subs.push_back(sub);
   subs_.clear();
   writeCv_.SignalAll();
+  drainCv_.SignalAll();  // producers waiting for this client to drain
   l.Unlock();
   if (srv_) {
     srv_->removeClient(this);

@@ -116,7 +116,7 @@ class client : public std::enable_shared_from_this<client> {
 
   // Go: parse (parser.cpp). Feeds bytes to the protocol state machine.
   // Reader thread only (tests may call it on a client with no socket).
-  Error parse(std::string_view buf);
+  Error parse(std::string_view buf) EXCLUDES(mu_);
 
   // Go: closeConnection. Idempotent; callable from any thread.
   void closeConnection() EXCLUDES(mu_);
@@ -158,16 +158,16 @@ class client : public std::enable_shared_from_this<client> {
   friend class clientTestPeer;  // white-box tests (test/helpers/client_peer.h)
 
   // --- protocol handlers (reader thread) ---
-  Error processInfo(std::string_view arg);
-  void processErr(std::string_view arg);
+  Error processInfo(std::string_view arg) EXCLUDES(mu_);
+  void processErr(std::string_view arg) EXCLUDES(mu_);
   Error processConnect(std::string_view arg) EXCLUDES(mu_);
   void processPing() EXCLUDES(mu_);
   void processPong() EXCLUDES(mu_);
-  Error processPub(std::string_view arg);
+  Error processPub(std::string_view arg) EXCLUDES(mu_);
   Error processMsgArgs(std::string_view arg);
   Error processSub(std::string_view arg) EXCLUDES(mu_);
   Error processUnsub(std::string_view arg) EXCLUDES(mu_);
-  void processMsg(std::string_view msg);
+  void processMsg(std::string_view msg) EXCLUDES(mu_);
   void clonePubArg();
 
   void authTimeout() EXCLUDES(mu_);
@@ -175,7 +175,7 @@ class client : public std::enable_shared_from_this<client> {
   void maxConnExceeded() EXCLUDES(mu_);
   void maxPayloadViolation(int64_t sz, int64_t max) EXCLUDES(mu_);
   void maxControlLineViolation() EXCLUDES(mu_);
-  void pubPermissionViolation(std::string_view subject);
+  void pubPermissionViolation(std::string_view subject) EXCLUDES(mu_);
   bool canSubscribe(std::string_view subject) REQUIRES(mu_);
   void unsubscribe(const std::shared_ptr<subscription>& sub) EXCLUDES(mu_);
   // Go: deliverMsg. Runs on the publisher's reader thread, `this` being the
