@@ -6,6 +6,8 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -1095,10 +1097,14 @@ void client::flushOutbound(FlushMode mode, Clock::time_point stallUntil) {
   if (flushing_) {
     // Someone else is writing. A producer whose subscriber is far behind
     // waits for it to drain (bounded); everyone else leaves it to them.
-    if (mode == FlushMode::Producer && !stalled_) {
+    if (mode == FlushMode::Producer && !stalled_ && pendingLocked() > highWater_ && Clock::now() < stallUntil) {
       ++drainWaiters_;
+      ++producerWaits_;
       while (flushing_ && !closed_ && !stalled_ && pendingLocked() > highWater_) {
-        if (!drainCv_.WaitUntil(mu_, stallUntil)) break;
+        if (!drainCv_.WaitUntil(mu_, stallUntil)) {
+          noteNoProgress();
+          break;
+        }
       }
       --drainWaiters_;
     }
@@ -1132,6 +1138,7 @@ void client::flushOutbound(FlushMode mode, Clock::time_point stallUntil) {
     if (n > 0) {
       foff_ += static_cast<size_t>(n);
       progressed = true;
+      noProgressSince_ = {};
       if (mode == FlushMode::Writer) deadline = Clock::now() + writeDeadline_;  // progress restarts it
       if (drainWaiters_ > 0 && pendingLocked() <= highWater_) drainCv_.SignalAll();
       continue;
@@ -1141,10 +1148,8 @@ void client::flushOutbound(FlushMode mode, Clock::time_point stallUntil) {
       if (writable && !closed_) continue;
       if (mode == FlushMode::Writer) {
         slow = true;
-      } else if (mayWait && !progressed && waited >= stallBudget / 2) {
-        // A stall went by without the socket taking a byte: producers stop
-        // waiting for this client until it catches up.
-        stalled_ = true;
+      } else if (mayWait && waited > Clock::duration::zero()) {
+        if (!progressed) noteNoProgress();
       }
       break;
     }
@@ -1153,6 +1158,7 @@ void client::flushOutbound(FlushMode mode, Clock::time_point stallUntil) {
     break;
   }
   flushing_ = false;
+  if (mode == FlushMode::Producer && waited > Clock::duration::zero()) ++producerWaits_;
   const int64_t pending = pendingLocked();
   if (pending <= highWater_ / 4) stalled_ = false;  // caught up: producers may wait for it again
   // Big buffers from a burst are not kept for an idle connection.
@@ -1174,6 +1180,38 @@ void client::flushOutbound(FlushMode mode, Clock::time_point stallUntil) {
     return;
   }
   if (mode != FlushMode::Writer && pending > 0 && !closed_) kickWriter();
+}
+
+namespace {
+// Bytes the kernel holds in fd's send queue (sent or not, unacknowledged), -1 if unknown.
+int socketOutq(int fd) {
+  int n = -1;
+  if (::ioctl(fd, SIOCOUTQ, &n) != 0) return -1;
+  return n;
+}
+}  // namespace
+
+void client::noteNoProgress() {
+  if (closed_) return;  // the socket may be closing
+  const auto now = Clock::now();
+  if (noProgressSince_ == Clock::time_point{}) {
+    noProgressSince_ = now;
+    noProgressOutq_ = socketOutq(nc_.get());
+    return;
+  }
+  if (now - noProgressSince_ < stallAfter) return;
+  // A full socket reports room only once half its buffer is free, which takes
+  // a slow but steady reader a while: if the kernel's queue moved, the peer
+  // is reading and the clock starts again.
+  const int outq = socketOutq(nc_.get());
+  if (outq != noProgressOutq_) {
+    noProgressSince_ = now;
+    noProgressOutq_ = outq;
+    return;
+  }
+  // Nothing taken for stallAfter although producers kept trying: they stop
+  // waiting for this client until it catches up.
+  stalled_ = true;
 }
 
 void client::writeLoop() {

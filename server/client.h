@@ -216,11 +216,15 @@ class client : public std::enable_shared_from_this<client> {
       REQUIRES(mu_);
   // Go: flushOutbound. Writes queued bytes; drops mu_ around each send(2) and
   // poll(2) and takes it back before returning. One flusher at a time
-  // (flushing_). In Producer mode, `stallUntil` bounds the wait: a client
-  // that takes nothing in that time is marked stalled_ and left to its
-  // writer; a client whose queue is past the high-water mark while another
-  // thread flushes it is waited for, within the same bound.
+  // (flushing_). In Producer mode, `stallUntil` bounds the wait, and a client
+  // whose queue is past the high-water mark while another thread flushes it
+  // is waited for within the same bound; what is left goes to the writer. A
+  // client that takes nothing for stallAfter across such waits is marked
+  // stalled_ and no longer waited for.
   void flushOutbound(FlushMode mode, std::chrono::steady_clock::time_point stallUntil = {}) REQUIRES(mu_);
+  // A producer waited for this client and the socket took nothing: starts the
+  // no-progress clock, or marks the client stalled_ once it has run stallAfter.
+  void noteNoProgress() REQUIRES(mu_);
   void writeLoop() EXCLUDES(mu_);
   void kickWriter() REQUIRES(mu_);
   int64_t pendingLocked() const REQUIRES(mu_);
@@ -276,9 +280,14 @@ class client : public std::enable_shared_from_this<client> {
   bool flushing_ GUARDED_BY(mu_) = false;
   bool writerStarted_ GUARDED_BY(mu_) = false;
   bool writerRunning_ GUARDED_BY(mu_) = false;
-  // Took nothing during a producer's stall: producers stop waiting for it
-  // until its queue falls to the low-water mark again.
+  // Took nothing for stallAfter while producers waited for it: producers stop
+  // waiting for it until its queue falls to a quarter of the high-water mark.
   bool stalled_ GUARDED_BY(mu_) = false;
+  // When a producer's wait for this client first ended with no byte taken;
+  // zero once the socket takes bytes again.
+  std::chrono::steady_clock::time_point noProgressSince_ GUARDED_BY(mu_);
+  int noProgressOutq_ GUARDED_BY(mu_) = -1;  // the kernel's send queue then (SIOCOUTQ)
+  uint64_t producerWaits_ GUARDED_BY(mu_) = 0;  // flushes in which a producer waited for us
   int drainWaiters_ GUARDED_BY(mu_) = 0;  // producers waiting on drainCv_
   CondVar drainCv_;                       // queue fell to the high-water mark
   int64_t maxPending_ = 0;                              // constant
@@ -346,6 +355,10 @@ inline constexpr size_t maxOutBufKeep = 4 * maxBufSize;
 // never longer than stallBudget per read batch in all.
 inline constexpr int64_t maxHighWater = 1024 * 1024;
 inline constexpr std::chrono::milliseconds stallBudget{5};
+// A client whose socket takes nothing for this long while producers wait is
+// stalled: they stop waiting for it. Several budgets long, so that a reader
+// the scheduler leaves out for a moment is not taken for a stuck one.
+inline constexpr std::chrono::milliseconds stallAfter{20};
 
 // True if every subject matching `subject` also matches `pattern` (both may
 // hold wildcards). Used for subscribe permissions (docs/DEVIATIONS.md).

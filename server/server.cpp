@@ -310,6 +310,12 @@ int Server::NumClients() {
   return static_cast<int>(clients_.size());
 }
 
+std::shared_ptr<client> Server::getClient(uint64_t cid) {
+  MutexLock l(mu_);
+  auto it = clients_.find(cid);
+  return it == clients_.end() ? nullptr : it->second;
+}
+
 std::string Server::Addr() {
   MutexLock l(mu_);
   return listenAddr_;

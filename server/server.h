@@ -104,6 +104,8 @@ class Server {
   // "host:port" of the client listener, empty before Start().
   std::string Addr() EXCLUDES(mu_);
   int NumClients() EXCLUDES(mu_);
+  // The connected client with this cid, or null (nats-server 2.x: getClient).
+  std::shared_ptr<client> getClient(uint64_t cid) EXCLUDES(mu_);
   uint32_t NumSubscriptions() { return sl_.Count(); }
   // Server threads alive right now (listener, readers, writers, timer, signals).
   int64_t NumGoroutines() { return grWG_.Running(); }

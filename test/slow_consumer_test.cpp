@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "test/helpers/client_peer.h"
 #include "test/helpers/test_server.h"
 
 using namespace gnatsd::test;
@@ -280,4 +281,45 @@ TEST_CASE("TestSlowSubscriberPushesBackPublisher", "[slow][serial]") {
   // receive buffer + one read batch, with room to spare; without push-back
   // this is above 20 MiB.
   CHECK(behindAtPong < 12LL * 1024 * 1024);
+}
+
+// Beyond 1.0.0: a subscriber that takes nothing at all stops costing its
+// publisher anything once it is known to be stuck. Producers wait for a
+// client only until it has taken no byte for stallAfter (20 ms); from then
+// on the publisher runs at full speed and the writer thread alone deals with
+// the stuck socket (write_deadline, max_pending). Counted, not timed: the
+// server counts the flushes in which a producer waited for a client, a few
+// before the stall is noticed; a publisher that kept waiting on the stuck
+// subscriber would do so for nearly every one of the read batches here.
+TEST_CASE("TestStalledSubscriberDoesNotSlowPublisher", "[slow]") {
+  Options opts = DefaultTestOptions();
+  opts.WriteDeadline = 60s;  // neither limit cuts the stuck one during the test
+  opts.MaxPending = 256 * 1024 * 1024;
+  auto s = RunServer(opts);
+  Conn stalled = stalledSubscriber(*s, "foo");
+  auto stalledClient = s->getClient(1);
+  REQUIRE(stalledClient);
+
+  Conn pub = createClientConn(*s);
+  setupConn(pub);
+  const std::string payload(1024, 's');
+  const int total = 32 * 1024;  // 32 MiB: some 500+ read batches of the publisher
+  std::string batch;
+  for (int i = 0; i < total; ++i) {
+    batch += "PUB foo 1024\r\n" + payload + "\r\n";
+    if (batch.size() > 64 * 1024) {
+      REQUIRE(pub.send(batch));
+      batch.clear();
+    }
+  }
+  batch += "PING\r\n";
+  REQUIRE(pub.send(batch));
+  expectResult(pub, pongRe, 30s);
+
+  const uint64_t waits = gnatsd::server::peer(stalledClient).producerWaits();
+  INFO("flushes in which the publisher waited for the stuck subscriber: " << waits);
+  CHECK(gnatsd::server::peer(stalledClient).stalled());
+  CHECK(waits < 64);
+  CHECK(s->serverStats().slowConsumers.load() == 0);
+  CHECK(s->NumClients() == 2);
 }

@@ -64,6 +64,15 @@ class clientTestPeer {
     MutexLock l(c_.mu_);
     c_.pout_ = pout;
   }
+  // The write path's push-back state.
+  uint64_t producerWaits() {
+    MutexLock l(c_.mu_);
+    return c_.producerWaits_;
+  }
+  bool stalled() {
+    MutexLock l(c_.mu_);
+    return c_.stalled_;
+  }
 
  private:
   client& c_;
