@@ -21,6 +21,7 @@
 #include "server/gofmt.h"
 #include "server/gostrings.h"
 #include "server/server.h"
+#include "server/tls.h"
 #include "server/util.h"
 
 namespace gnatsd::server {
@@ -220,7 +221,7 @@ void client::initClient() {
   std::string conn = "-";
   std::string ip;
   int port = 0;
-  if (nc_.valid() && PeerAddr(nc_.get(), &ip, &port)) conn = ip + ":" + std::to_string(port);
+  if (nc_.valid() && PeerAddr(nc_.fd(), &ip, &port)) conn = ip + ":" + std::to_string(port);
   ncs_ = conn + (typ_ == CLIENT ? " - cid:" : " - rid:") + std::to_string(cid_);
   MutexLock l(mu_);
   last_ = start_;
@@ -308,6 +309,28 @@ void client::armTimers(bool authRequired, std::chrono::nanoseconds authTimeout) 
   setPingTimer();
 }
 
+bool client::tlsHandshake(const TLSConfig& config, std::chrono::nanoseconds timeout) {
+  Debugf("Starting TLS client connection handshake");
+  bool timedOut = false;
+  std::string err;
+  if (!nc_.ServerHandshake(config, Clock::now() + timeout, &timedOut, &err)) {
+    if (timedOut) {
+      Debugf("TLS handshake timeout");
+    } else {
+      Debugf("TLS handshake error: %s", err.c_str());
+    }
+    // Still in clear: the TLS layer never came up.
+    sendErr("Secure Connection - TLS Required");
+    closeConnection();
+    return false;
+  }
+  Debugf("TLS handshake complete");
+  Debugf("TLS version %s, cipher suite %s", tlsVersion().c_str(), tlsCipherSuite().c_str());
+  return true;
+}
+
+std::string client::tlsCipherSuite() const { return nc_.isTLS() ? tlsCipher(nc_.tlsCipherId()) : std::string(); }
+
 // ---------------------------------------------------------------------------
 // the read loop
 
@@ -317,8 +340,7 @@ void client::readLoop() {
   auto b = std::make_unique_for_overwrite<char[]>(bsize);
   int shortReads = 0;
   for (;;) {
-    ssize_t n = ::recv(nc_.get(), b.get(), bsize, 0);
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = nc_.Read(b.get(), bsize);
     if (n <= 0) {
       closeConnection();
       break;
@@ -1076,21 +1098,6 @@ void client::kickWriter() {
   writeCv_.Signal();
 }
 
-namespace {
-// Waits until fd is writable or `until` passes. True if it became writable;
-// *waited grows by the time spent waiting.
-bool pollWritable(int fd, Clock::time_point until, Clock::duration* waited) {
-  const auto start = Clock::now();
-  auto left = until - start;
-  if (left <= Clock::duration::zero()) return false;
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-  struct timespec ts {static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-  struct pollfd pfd {fd, POLLOUT, 0};
-  const bool ready = ::ppoll(&pfd, 1, &ts, nullptr) > 0;
-  *waited += Clock::now() - start;
-  return ready;
-}
-}  // namespace
 
 void client::flushOutbound(FlushMode mode, Clock::time_point stallUntil) {
   if (closed_ || !nc_.valid()) return;
@@ -1111,7 +1118,6 @@ void client::flushOutbound(FlushMode mode, Clock::time_point stallUntil) {
     return;
   }
   flushing_ = true;
-  const int fd = nc_.get();
   Clock::time_point deadline = mode == FlushMode::Writer ? Clock::now() + writeDeadline_ : stallUntil;
   bool slow = false;
   bool failed = false;
@@ -1130,10 +1136,10 @@ void client::flushOutbound(FlushMode mode, Clock::time_point stallUntil) {
     // A producer waits only for a client that is not known to be stuck.
     const bool mayWait = mode == FlushMode::Writer || (mode == FlushMode::Producer && !stalled_);
     mu_.Unlock();
-    ssize_t n = ::send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t n = nc_.WriteSome(p, len);
     int err = errno;
     bool writable = false;
-    if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK) && mayWait) writable = pollWritable(fd, deadline, &waited);
+    if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK) && mayWait) writable = nc_.WaitWritable(deadline, &waited);
     mu_.Lock();
     if (n > 0) {
       foff_ += static_cast<size_t>(n);
@@ -1196,14 +1202,14 @@ void client::noteNoProgress() {
   const auto now = Clock::now();
   if (noProgressSince_ == Clock::time_point{}) {
     noProgressSince_ = now;
-    noProgressOutq_ = socketOutq(nc_.get());
+    noProgressOutq_ = socketOutq(nc_.fd());
     return;
   }
   if (now - noProgressSince_ < stallAfter) return;
   // A full socket reports room only once half its buffer is free, which takes
   // a slow but steady reader a while: if the kernel's queue moved, the peer
   // is reading and the clock starts again.
-  const int outq = socketOutq(nc_.get());
+  const int outq = socketOutq(nc_.fd());
   if (outq != noProgressOutq_) {
     noProgressSince_ = now;
     noProgressOutq_ = outq;

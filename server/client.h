@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "server/auth_types.h"
+#include "server/conn.h"
 #include "server/errors.h"
 #include "server/mutex.h"
 #include "server/net.h"
@@ -104,6 +105,16 @@ class client : public std::enable_shared_from_this<client> {
   // Go: createClient's timer set-up. Arms the ping timer and, when
   // authRequired, the auth timer; does nothing if the connection is closed.
   void armTimers(bool authRequired, std::chrono::nanoseconds authTimeout) EXCLUDES(mu_);
+
+  // Go: createClient's TLS part. Runs the server side of the handshake
+  // within `timeout`. On failure logs it (debug), answers "-ERR 'Secure
+  // Connection - TLS Required'" in clear and closes; returns false.
+  // Reader thread, before readLoop.
+  bool tlsHandshake(const TLSConfig& config, std::chrono::nanoseconds timeout) EXCLUDES(mu_);
+  // Go: GetTLSConnectionState, as gnatsd prints it: "1.2" and the suite's
+  // name; empty for a plain connection.
+  std::string tlsVersion() const { return nc_.isTLS() ? nc_.tlsVersionName() : std::string(); }
+  std::string tlsCipherSuite() const;
 
   // Go: readLoop. Reads, parses, flushes what the batch produced; when the
   // connection ends, calls finishConnection().
@@ -256,7 +267,7 @@ class client : public std::enable_shared_from_this<client> {
 
   Mutex mu_;
   CondVar writeCv_;
-  Fd nc_;                          // closed by the reader thread only, at its end
+  netConn nc_;                     // closed by the reader thread only, at its end
   bool closed_ GUARDED_BY(mu_) = false;   // Go: nc == nil
   bool closing_ GUARDED_BY(mu_) = false;  // closeConnection has started
   clientOpts opts_ GUARDED_BY(mu_);

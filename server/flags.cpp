@@ -339,19 +339,14 @@ CommandLine ConfigureOptions(const std::vector<std::string>& argsIn) {
     opts = MergeOptions(fileOpts, opts);
   }
 
-  // Go: configureTLS, then configureClusterOpts; their checks come first.
-  if (opts.TLS || opts.TLSVerify) {
-    if (opts.TLSCert.empty()) throw ConfigError("TLS Server certificate must be present and valid.");
-    if (opts.TLSKey.empty()) throw ConfigError("TLS Server private key must be present and valid.");
-  }
+  // Go: configureTLS, then configureClusterOpts. Unlike gnatsd, TLS flags
+  // given with -c are not dropped: they replace the file's tls block.
+  configureTLS(opts);
   if (opts.Cluster.ListenStr.empty() && opts.Cluster.Host.empty() && opts.Cluster.Port == 0 &&
       !opts.RoutesStr.empty()) {
     throw ConfigError("Solicited routes require cluster capabilities, e.g. --cluster.");
   }
   // Features of later issues are refused, never ignored.
-  if (opts.TLS || opts.TLSVerify || !opts.TLSCert.empty() || !opts.TLSKey.empty() || !opts.TLSCaCert.empty()) {
-    notSupportedYet("TLS (--tls, --tlsverify, --tlscert, --tlskey, --tlscacert)");
-  }
   if (!opts.Cluster.ListenStr.empty() || !opts.RoutesStr.empty() || opts.Cluster.NoAdvertise ||
       opts.Cluster.ConnectRetries != 0) {
     notSupportedYet("Clustering (--cluster, --routes, --no_advertise, --connect_retries)");

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "server/ciphersuites.h"
+#include "server/tls.h"
 #include "server/const.h"
 #include "server/gofmt.h"
 #include "server/goparse.h"
@@ -572,10 +573,34 @@ TLSConfigOpts parseTLS(const source& src, const json& tlsm, const pointer& at) {
   }
   if (!haveCiphers) tc.Ciphers = defaultCipherSuites();
   if (!haveCurves) tc.CurvePreferences = defaultCurvePreferences();
+  // Go: GenTLSConfig at parse time: certificate, key and CA load now.
+  try {
+    (void)GenTLSConfig(tc);
+  } catch (const std::runtime_error& e) {
+    src.fail(at, e.what());
+  }
   return tc;
 }
 
 }  // namespace
+
+void configureTLS(Options& opts) {
+  if (!opts.TLS && !opts.TLSVerify) return;
+  if (opts.TLSCert.empty()) throw ConfigError("TLS Server certificate must be present and valid.");
+  if (opts.TLSKey.empty()) throw ConfigError("TLS Server private key must be present and valid.");
+  auto tc = std::make_shared<TLSConfigOpts>();
+  tc->CertFile = opts.TLSCert;
+  tc->KeyFile = opts.TLSKey;
+  tc->CaFile = opts.TLSCaCert;
+  tc->Verify = opts.TLSVerify;
+  tc->Timeout = opts.TLSTimeout;
+  try {
+    (void)GenTLSConfig(*tc);
+  } catch (const std::runtime_error& e) {
+    throw ConfigError(e.what());
+  }
+  opts.TLSConfig = std::move(tc);
+}
 
 Options MergeOptions(const Options& fileOpts, const Options& flagOpts) {
   Options opts = fileOpts;

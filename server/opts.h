@@ -25,8 +25,8 @@ inline constexpr int kMaxPort = 65535;
 // nanoseconds.
 inline constexpr int64_t kMaxSeconds = INT64_MAX / 1000000000;
 
-// Go: TLSConfigOpts. The parsed `tls { }` block or TLS flags; the OpenSSL
-// context is built from it when TLS support lands.
+// Go: TLSConfigOpts. The parsed `tls { }` block or TLS flags; GenTLSConfig
+// (tls.h) makes the OpenSSL context from it.
 struct TLSConfigOpts {
   std::string CertFile;
   std::string KeyFile;
@@ -150,8 +150,10 @@ class ConfigError : public std::runtime_error {
 // 'port' is out of range: 99999 (must be between -1 and 65535)". Ports are
 // -1 to 65535; counts and sizes (max_payload, max_control_line,
 // max_connections, ping_max, max_pending), ping_interval, write_deadline and
-// the timeouts must not be negative, 0 meaning the default. A `tls` block is parsed into TLSConfigOpts; certificates
-// are not loaded here. An integer write_deadline prints gnatsd's WARNING line
+// the timeouts must not be negative, 0 meaning the default. A `tls` block is
+// parsed into TLSConfigOpts and its certificate, key and CA file are loaded to
+// check them (GenTLSConfig's errors, at the block's position; relative paths
+// are relative to the working directory, as in gnatsd). An integer write_deadline prints gnatsd's WARNING line
 // to stdout.
 Options ProcessConfigFile(const std::string& configFile);
 
@@ -161,6 +163,13 @@ Options ProcessConfigFile(const std::string& configFile);
 // way; otherwise it can only turn a setting on, as in gnatsd, except Logtime:
 // a config `logtime` beats the flag's default.
 Options MergeOptions(const Options& fileOpts, const Options& flagOpts);
+
+// Go: configureTLS (main.go). When TLS or TLSVerify is set, builds TLSConfig
+// from TLSCert, TLSKey and TLSCaCert (OpenSSL's default ciphers and curves, as
+// gnatsd kept Go's) and checks that the files load; without either of the two
+// the other TLS fields are ignored, as in gnatsd. Throws ConfigError with
+// gnatsd's text ("TLS Server certificate must be present and valid.").
+void configureTLS(Options& opts);
 
 // Go: RoutesFromStr. Comma separated URLs; unparsable ones are skipped.
 std::vector<URL> RoutesFromStr(const std::string& routesStr);

@@ -19,6 +19,7 @@
 #include "server/client.h"
 #include "server/const.h"
 #include "server/gofmt.h"
+#include "server/tls.h"
 #include "server/util.h"
 
 namespace gnatsd::server {
@@ -57,21 +58,33 @@ std::string Info::toJSON() const {
 
 std::unique_ptr<Server> Server::New(Options opts) {
   processOptions(opts);
+  // An embedder may set the TLS flag fields alone, as main does from flags.
+  if (!opts.TLSConfig) configureTLS(opts);
+  std::shared_ptr<const TLSConfig> tlsConfig;
+  if (opts.TLSConfig) {
+    try {
+      tlsConfig = GenTLSConfig(*opts.TLSConfig);
+    } catch (const std::runtime_error& e) {
+      throw ConfigError(e.what());
+    }
+  }
   // Features of later issues: refuse clearly rather than run without them.
-  if (opts.TLSConfig || opts.TLS || opts.TLSVerify) notSupportedYet("TLS");
   if (opts.Cluster.Port != 0 || !opts.Routes.empty()) notSupportedYet("Clustering (cluster port, routes)");
   if (opts.HTTPPort != 0 || opts.HTTPSPort != 0) notSupportedYet("HTTP monitoring");
   if (opts.ProfPort != 0) notSupportedYet("The profiling port");
-  return std::unique_ptr<Server>(new Server(std::move(opts)));
+  return std::unique_ptr<Server>(new Server(std::move(opts), std::move(tlsConfig)));
 }
 
-Server::Server(Options opts) : start_(std::chrono::system_clock::now()) {
+Server::Server(Options opts, std::shared_ptr<const TLSConfig> tlsConfig)
+    : start_(std::chrono::system_clock::now()), tlsConfig_(std::move(tlsConfig)) {
   info_.ID = genID();
   info_.Version = std::string(VERSION);
   info_.GoVersion = buildVersion();
   info_.Host = opts.Host;
   info_.Port = opts.Port;
   info_.MaxPayload = opts.MaxPayload;
+  info_.TLSRequired = info_.SSLRequired = tlsConfig_ != nullptr;
+  info_.TLSVerify = tlsConfig_ && tlsConfig_->verify();
   auto shared = std::make_shared<const Options>(std::move(opts));
   {
     WriteLock l(optsMu_);
@@ -173,6 +186,7 @@ void Server::Start() {
     opts_ = std::move(updated);
   }
   Noticef("Listening for client connections on %s", JoinHostPort(opts->Host, port).c_str());
+  if (tlsConfig_) Noticef("TLS required for client connections");
   Debugf("Server id is %s", info_.ID.c_str());
   Noticef("Server is ready");
   {
@@ -262,6 +276,12 @@ void Server::createClient(Fd conn) {
   // A peer that reset at once makes the INFO write fail and close the
   // client before it was registered, when its removeClient found nothing.
   if (c->isClosed()) removeClient(c.get());
+  // The handshake comes after the INFO, in clear, and before the auth timer
+  // starts (so that it cannot fire in the middle of the handshake).
+  if (tlsConfig_ && !c->tlsHandshake(*tlsConfig_, secondsToDuration(opts->TLSTimeout))) {
+    c->finishConnection();
+    return;
+  }
   c->armTimers(authRequired, secondsToDuration(opts->AuthTimeout));
   c->readLoop();
 }

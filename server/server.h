@@ -24,6 +24,7 @@
 namespace gnatsd::server {
 
 class client;
+class TLSConfig;
 
 // Go: type Info. What the server tells every client in INFO.
 struct Info {
@@ -147,7 +148,7 @@ class Server {
   uint64_t nextCID() { return gcid_.fetch_add(1) + 1; }
 
  private:
-  explicit Server(Options opts);
+  Server(Options opts, std::shared_ptr<const TLSConfig> tlsConfig);
 
   // Go: AcceptLoop. Body of the listener thread.
   void AcceptLoop();
@@ -174,6 +175,7 @@ class Server {
   // Constant after New().
   Info info_;  // only ID/Version/GoVersion are read without mu_
   const std::chrono::system_clock::time_point start_;
+  const std::shared_ptr<const TLSConfig> tlsConfig_;  // client TLS; null: plain
 
   std::atomic<uint64_t> gcid_{0};
   stats stats_;

@@ -61,6 +61,8 @@ TEST_CASE("TestEveryConfigStartsOrFailsClearly", "[config]") {
       {"tls_empty_cipher.conf", "'cipher_suites' cannot be empty"},
       {"tls_empty_curve_prefs.conf", "'curve_preferences' cannot be empty"},
       {"reload.conf", "Error parsing include file"},
+      {"tls_missing_cert.conf",
+       "tls_missing_cert.conf:5:1: error parsing X509 certificate/key pair: open ./configs/certs/missing.pem"},
   };
   int started = 0, refused = 0;
   for (const fs::path& dir : {root / "conf/samples", root / "test/configs"}) {

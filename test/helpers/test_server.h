@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <openssl/ssl.h>
 
 #include "server/client.h"
 #include "server/net.h"
@@ -35,11 +36,24 @@ inline std::unique_ptr<Server> RunDefaultServer() { return RunServer(DefaultTest
 // Go: RunServerWithConfig / LoadConfig.
 Options LoadConfig(const std::string& configFile);
 
+// A client-side OpenSSL context for tests: trusts caFile (none: no server
+// check at all), presents certFile/keyFile when given.
+struct TLSClientOptions {
+  std::string caFile;
+  std::string certFile;
+  std::string keyFile;
+};
+std::shared_ptr<SSL_CTX> makeClientTLSContext(const TLSClientOptions& o);
+
 // A raw client socket. Reads accumulate in a buffer that expectResult consumes.
 class Conn {
  public:
   Conn() = default;
   explicit Conn(server::Fd fd) : fd_(std::move(fd)) {}
+  // Turns the connection into TLS (blocking client handshake, checking the
+  // name `host` when the context verifies). False with *err on failure.
+  bool startTLS(SSL_CTX* ctx, const std::string& host, std::string* err);
+  bool isTLS() const { return ssl_ != nullptr; }
   bool valid() const { return fd_.valid(); }
   int fd() const { return fd_.get(); }
   // Sends all bytes (Go: sendProto). Returns false on a write error.
@@ -57,7 +71,11 @@ class Conn {
   void close() { fd_.Close(); }
 
  private:
+  struct SSLFree {
+    void operator()(SSL* s) const { SSL_free(s); }
+  };
   server::Fd fd_;
+  std::unique_ptr<SSL, SSLFree> ssl_;
   std::string buf_;
   bool eof_ = false;
 };

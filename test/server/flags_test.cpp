@@ -106,12 +106,38 @@ TEST_CASE("TestFlagsConfigFileOutOfRange", "[flags][range]") {
   std::remove(conf.c_str());
 }
 
-TEST_CASE("TestFlagsNotSupportedYet", "[flags]") {
+TEST_CASE("TestFlagsTLS", "[flags][tls]") {
+  // Go: main.go configureTLS.
   CHECK_THROWS_WITH(ConfigureOptions({"--tls"}), "TLS Server certificate must be present and valid.");
   CHECK_THROWS_WITH(ConfigureOptions({"--tls", "--tlscert", "c.pem"}),
                     "TLS Server private key must be present and valid.");
   CHECK_THROWS_WITH(ConfigureOptions({"--tls", "--tlscert", "c.pem", "--tlskey", "k.pem"}),
-                    Catch::Contains("TLS") && Catch::Contains("not supported yet"));
+                    "error parsing X509 certificate/key pair: open c.pem: no such file or directory");
+  const std::string cert = "./configs/certs/server-cert.pem", key = "./configs/certs/server-key.pem",
+                    ca = "./configs/certs/ca.pem";
+  auto opts = ConfigureOptions({"--tlsverify", "--tlscert", cert, "--tlskey", key, "--tlscacert", ca}).opts;
+  REQUIRE(opts.TLSConfig);
+  CHECK(opts.TLSConfig->Verify);
+  CHECK(opts.TLSConfig->CertFile == cert);
+  CHECK(opts.TLSConfig->KeyFile == key);
+  CHECK(opts.TLSConfig->CaFile == ca);
+  CHECK(opts.TLSConfig->Ciphers.empty());  // OpenSSL's defaults, as gnatsd kept Go's
+  opts = ConfigureOptions({"--tls", "--tlscert", cert, "--tlskey", key}).opts;
+  REQUIRE(opts.TLSConfig);
+  CHECK_FALSE(opts.TLSConfig->Verify);
+  // Without --tls or --tlsverify the other TLS flags do nothing, as in gnatsd.
+  CHECK_FALSE(ConfigureOptions({"--tlscert", cert, "--tlskey", key}).opts.TLSConfig);
+  // With -c, gnatsd drops the TLS flags; here they replace the file's block.
+  opts = ConfigureOptions({"-c", "./configs/tlsverify.conf", "--tls", "--tlscert", cert, "--tlskey", key}).opts;
+  REQUIRE(opts.TLSConfig);
+  CHECK(opts.TLSConfig->CaFile.empty());
+  CHECK_FALSE(opts.TLSConfig->Verify);
+  opts = ConfigureOptions({"-c", "./configs/tlsverify.conf"}).opts;
+  REQUIRE(opts.TLSConfig);
+  CHECK(opts.TLSConfig->Verify);
+}
+
+TEST_CASE("TestFlagsNotSupportedYet", "[flags]") {
   CHECK_THROWS_WITH(ConfigureOptions({"--routes", "nats://127.0.0.1:6222"}),
                     "Solicited routes require cluster capabilities, e.g. --cluster.");
   CHECK_THROWS_WITH(ConfigureOptions({"--cluster", "nats://127.0.0.1:6222"}), Catch::Contains("not supported yet"));

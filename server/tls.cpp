@@ -1,0 +1,228 @@
+// C++ only (Go: GenTLSConfig of server/opts.go, tlsVersion / tlsCipher of
+// server/server.go, gnatsd v1.0.0)
+#include "server/tls.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "server/ciphersuites.h"
+
+namespace gnatsd::server {
+
+namespace {
+
+struct X509Free {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct PKeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+struct CtxFree {
+  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+using PKeyPtr = std::unique_ptr<EVP_PKEY, PKeyFree>;
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+
+// Go's os.ReadFile: the whole file, or "open <path>: <reason>".
+std::string readFileGo(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  auto fail = [&](const char* op, int e) {
+    std::string reason = std::strerror(e);
+    if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
+    throw std::runtime_error(std::string(op) + " " + path + ": " + reason);
+  };
+  if (!f) fail("open", errno);
+  std::string data;
+  char buf[8192];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
+  const bool bad = std::ferror(f);
+  const int e = errno;
+  std::fclose(f);
+  if (bad) fail("read", e);
+  return data;
+}
+
+BioPtr memBio(const std::string& data) { return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size()))); }
+
+// Every certificate in a PEM text, in order.
+std::vector<X509Ptr> readCerts(const std::string& pem) {
+  std::vector<X509Ptr> certs;
+  BioPtr bio = memBio(pem);
+  while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) certs.emplace_back(x);
+  ERR_clear_error();  // the end of the text reads as an error
+  return certs;
+}
+
+// Go: tls.LoadX509KeyPair, with its error texts.
+void loadKeyPair(SSL_CTX* ctx, const TLSConfigOpts& tc) {
+  const std::string certPEM = readFileGo(tc.CertFile);
+  const std::string keyPEM = readFileGo(tc.KeyFile);
+  std::vector<X509Ptr> chain = readCerts(certPEM);
+  if (chain.empty()) throw std::runtime_error("tls: failed to find any PEM data in certificate input");
+  BioPtr kb = memBio(keyPEM);
+  PKeyPtr key(PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr));
+  if (!key) {
+    ERR_clear_error();
+    throw std::runtime_error("tls: failed to find any PEM data in key input");
+  }
+  if (SSL_CTX_use_certificate(ctx, chain[0].get()) != 1) {
+    throw std::runtime_error(tlsErrorString("tls: failed to use certificate"));
+  }
+  for (size_t i = 1; i < chain.size(); ++i) {
+    // On success the context owns the extra certificate.
+    if (SSL_CTX_add_extra_chain_cert(ctx, chain[i].get()) != 1) {
+      throw std::runtime_error(tlsErrorString("tls: failed to use certificate chain"));
+    }
+    (void)chain[i].release();
+  }
+  if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+    ERR_clear_error();
+    throw std::runtime_error("tls: private key does not match public key");
+  }
+}
+
+std::string hexUnknown(unsigned v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "Unknown [%x]", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string tlsErrorString(const char* fallback) {
+  const unsigned long e = ERR_peek_last_error();
+  ERR_clear_error();
+  if (e == 0) return fallback;
+  const char* reason = ERR_reason_error_string(e);
+  if (!reason) return fallback;
+  if (ERR_GET_LIB(e) == ERR_LIB_SSL) {
+    switch (ERR_GET_REASON(e)) {
+      case SSL_R_WRONG_VERSION_NUMBER:
+      case SSL_R_HTTP_REQUEST:
+      case SSL_R_HTTPS_PROXY_REQUEST:
+      case SSL_R_UNKNOWN_PROTOCOL:
+      case SSL_R_RECORD_LENGTH_MISMATCH:
+        // What Go says of a peer that does not speak TLS.
+        return "tls: first record does not look like a TLS handshake";
+      default:
+        break;
+    }
+  }
+  return std::string("tls: ") + reason;
+}
+
+std::shared_ptr<const TLSConfig> GenTLSConfig(const TLSConfigOpts& tc) {
+  std::unique_ptr<SSL_CTX, CtxFree> ctx(SSL_CTX_new(TLS_method()));
+  if (!ctx) throw std::runtime_error(tlsErrorString("tls: cannot create a TLS context"));
+  try {
+    loadKeyPair(ctx.get(), tc);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("error parsing X509 certificate/key pair: ") + e.what());
+  }
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx.get(), SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  // Writes may be partial and retried from a buffer that has moved (the
+  // write path's front buffer); idle connections give back their buffers.
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                                  SSL_MODE_RELEASE_BUFFERS);
+
+  if (!tc.Ciphers.empty()) {
+    std::string list;
+    for (uint16_t id : tc.Ciphers) {
+      for (const auto& cs : cipherSuites()) {
+        if (cs.id != id) continue;
+        if (!list.empty()) list += ':';
+        list += cs.openssl;
+      }
+    }
+    // OpenSSL skips the suites it lacks (RC4, 3DES); it fails only if none is left.
+    if (list.empty() || SSL_CTX_set_cipher_list(ctx.get(), list.c_str()) != 1) {
+      ERR_clear_error();
+      throw std::runtime_error("error parsing tls config, none of the cipher suites is available in this build");
+    }
+  }
+  if (!tc.CurvePreferences.empty()) {
+    std::string list;
+    for (uint16_t id : tc.CurvePreferences) {
+      for (const auto& cp : curvePreferences()) {
+        if (cp.id != id) continue;
+        if (!list.empty()) list += ':';
+        list += cp.openssl;
+      }
+    }
+    if (list.empty() || SSL_CTX_set1_groups_list(ctx.get(), list.c_str()) != 1) {
+      ERR_clear_error();
+      throw std::runtime_error("error parsing tls config, none of the curve preferences is available in this build");
+    }
+  }
+
+  if (tc.Verify) SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  // NATS clients do not resume sessions: no TLS 1.3 tickets to make and send.
+  SSL_CTX_set_num_tickets(ctx.get(), 0);
+  // Session resumption with client certificates needs a context id.
+  static const unsigned char kSessionContext[] = "gnatsd";
+  SSL_CTX_set_session_id_context(ctx.get(), kSessionContext, sizeof kSessionContext - 1);
+  if (!tc.CaFile.empty()) {
+    const std::string pem = readFileGo(tc.CaFile);
+    std::vector<X509Ptr> cas = readCerts(pem);
+    if (cas.empty()) throw std::runtime_error("failed to parse root ca certificate");
+    X509_STORE* store = SSL_CTX_get_cert_store(ctx.get());
+    STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
+    for (auto& ca : cas) {
+      X509_STORE_add_cert(store, ca.get());
+      if (names) sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(ca.get())));
+    }
+    ERR_clear_error();  // a certificate listed twice
+    // The certificate request names the acceptable CAs, as Go's ClientCAs do.
+    if (names) SSL_CTX_set_client_CA_list(ctx.get(), names);
+  } else if (tc.Verify) {
+    SSL_CTX_set_default_verify_paths(ctx.get());  // Go: the system roots
+  }
+  return std::make_shared<TLSConfig>(ctx.release(), tc.Verify);
+}
+
+std::string tlsVersion(int version) {
+  switch (version) {
+    case TLS1_VERSION:
+      return "1.0";
+    case TLS1_1_VERSION:
+      return "1.1";
+    case TLS1_2_VERSION:
+      return "1.2";
+    case TLS1_3_VERSION:
+      return "1.3";
+    default:
+      return hexUnknown(static_cast<unsigned>(version));
+  }
+}
+
+std::string tlsCipher(uint16_t id) {
+  for (const auto& cs : cipherSuites()) {
+    if (cs.id == id) return std::string(cs.name);
+  }
+  switch (id) {
+    case 0x1301:
+      return "TLS_AES_128_GCM_SHA256";
+    case 0x1302:
+      return "TLS_AES_256_GCM_SHA384";
+    case 0x1303:
+      return "TLS_CHACHA20_POLY1305_SHA256";
+    default:
+      return hexUnknown(id);
+  }
+}
+
+}  // namespace gnatsd::server
