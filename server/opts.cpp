@@ -535,11 +535,13 @@ TLSConfigOpts parseTLS(const source& src, const json& tlsm, const pointer& at) {
       filename(tc.KeyFile);
     } else if (key == "ca_file") {
       filename(tc.CaFile);
-    } else if (key == "verify") {
+    } else if (key == "verify" || key == "verify_and_map") {
+      // verify_and_map is nats-server 2.x's; its mapping of certificate
+      // names to users needs 2.x's accounts, its verification is verify's.
       if (!v.is_boolean()) {
-        src.fail(here, "error parsing tls config, expected 'verify' to be a boolean");
+        src.fail(here, "error parsing tls config, expected '" + key + "' to be a boolean");
       }
-      tc.Verify = v.get<bool>();
+      tc.Verify = key == "verify" ? v.get<bool>() : (tc.Verify || v.get<bool>());
     } else if (key == "cipher_suites") {
       const json& ra = src.array(v, here, k);
       if (ra.empty()) src.fail(here, "error parsing tls config, 'cipher_suites' cannot be empty");

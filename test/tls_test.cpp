@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 #include <catch2/catch.hpp>
 #include <mutex>
 #include <thread>
@@ -556,4 +558,47 @@ TEST_CASE("TestTLSVersionAndCipherNames", "[tls]") {
   CHECK(tlsCipher(0xc02c) == "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384");
   CHECK(tlsCipher(0x1301) == "TLS_AES_128_GCM_SHA256");
   CHECK(tlsCipher(0x9999) == "Unknown [9999]");
+}
+
+TEST_CASE("TestTLSVerifyAndMap", "[tls]") {
+  // nats-server 2.x's verify_and_map: taken as verify (documented in
+  // docs/DEVIATIONS.md), so that configs written for today's servers start.
+  auto load = [](const std::string& body) {
+    const std::string path = "./configs/verify_and_map.tmp.conf";
+    {
+      std::ofstream f(path);
+      f << "tls {\n  cert_file: \"./configs/certs/server-cert.pem\"\n  key_file: \"./configs/certs/server-key.pem\"\n"
+        << "  ca_file: \"./configs/certs/ca.pem\"\n"
+        << body << "\n}\n";
+    }
+    struct remover {
+      std::string p;
+      ~remover() { std::remove(p.c_str()); }
+    } r{path};
+    return LoadConfig(path);
+  };
+  Options o = load("  verify_and_map: true");
+  REQUIRE(o.TLSConfig);
+  CHECK(o.TLSConfig->Verify);
+  CHECK_FALSE(load("  verify_and_map: false").TLSConfig->Verify);
+  CHECK_THROWS_WITH(load("  verify_and_map: 1"),
+                    Catch::Contains("error parsing tls config, expected 'verify_and_map' to be a boolean"));
+  // It verifies: a client without a certificate is refused.
+  o.Host = "127.0.0.1";
+  o.Port = gnatsd::server::RANDOM_PORT;
+  o.NoLog = o.NoSigs = true;
+  auto s = RunServer(o);
+  Conn c = createClientConn(*s);
+  nlohmann::json info = checkInfoMsg(c);
+  CHECK(info.value("tls_verify", false));
+  auto noCert = trustingCA();
+  std::string err;
+  if (c.startTLS(noCert.get(), "127.0.0.1", &err)) {
+    c.send("CONNECT {}\r\nPING\r\n");
+    CHECK(c.waitClosed(2s));
+    CHECK(c.buffer().find("PONG") == std::string::npos);
+  }
+  auto withCert = withClientCert();
+  Conn ok = tlsConn(*s, withCert.get());
+  tlsSetup(ok);
 }
