@@ -64,9 +64,13 @@ asan:
 	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_ARGS="-DGNATSD_SANITIZE=address" \
 	  CTEST_ARGS="$(SANITIZER_CTEST) $(CTEST_ARGS)"
 
+# libnats drives one SSL object from its read loop and its flusher thread at
+# once, which TSan reports inside libssl, in the client's threads. So the
+# libnats TLS tests run under ASan only; the server's side of TLS runs under
+# TSan in test/tls_test.cpp (plain OpenSSL clients, one thread each).
 tsan:
 	$(MAKE) test BUILD=build-tsan BUILD_TYPE=Debug CMAKE_ARGS="-DGNATSD_SANITIZE=thread" \
-	  CTEST_ARGS="$(SANITIZER_CTEST) $(CTEST_ARGS)"
+	  CTEST_ARGS="-E 'TestTenThousandConnections|interop:CNatsTLS' $(CTEST_ARGS)"
 
 deps-clang:
 	@for p in clang libclang-rt-14-dev; do \
