@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <nats/nats.h>
+#include <openssl/crypto.h>
 
 #include <array>
 #include <atomic>
@@ -27,8 +28,17 @@ using namespace gnatsd::test;
 
 // libnats keeps library-wide state (timers, dispatcher threads). Tear it down
 // once, after the last test, so leak checkers see a clean exit.
+//
+// libnats 3.4's exit handler also frees OpenSSL's compression-method stack
+// (an OpenSSL 1.0 idiom); OpenSSL 3's own exit handler then frees it again
+// and the process dies after its tests passed whenever the server's TLS set
+// OpenSSL up before libnats registered its handler. OpenSSL is told here,
+// before any test, to leave its clean-up out; the memory stays reachable.
 struct NatsLibraryCloser : Catch::TestEventListenerBase {
   using TestEventListenerBase::TestEventListenerBase;
+  void testRunStarting(const Catch::TestRunInfo&) override {
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
+  }
   void testRunEnded(const Catch::TestRunStats&) override { nats_CloseAndWait(0); }
 };
 
