@@ -94,6 +94,23 @@ void loadKeyPair(SSL_CTX* ctx, const TLSConfigOpts& tc) {
   }
 }
 
+// Sets the ':'-joined OpenSSL names of `ids` (looked up in `table`) with
+// `set`; false if none is known or OpenSSL takes none of them.
+template <class Table, class Setter>
+bool setList(SSL_CTX* ctx, const std::vector<uint16_t>& ids, const Table& table, Setter set) {
+  std::string list;
+  for (uint16_t id : ids) {
+    for (const auto& e : table) {
+      if (e.id != id) continue;
+      if (!list.empty()) list += ':';
+      list += e.openssl;
+    }
+  }
+  const bool ok = !list.empty() && set(ctx, list.c_str()) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
 std::string hexUnknown(unsigned v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "Unknown [%x]", v);
@@ -139,34 +156,15 @@ std::shared_ptr<const TLSConfig> GenTLSConfig(const TLSConfigOpts& tc) {
   SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                                   SSL_MODE_RELEASE_BUFFERS);
 
-  if (!tc.Ciphers.empty()) {
-    std::string list;
-    for (uint16_t id : tc.Ciphers) {
-      for (const auto& cs : cipherSuites()) {
-        if (cs.id != id) continue;
-        if (!list.empty()) list += ':';
-        list += cs.openssl;
-      }
-    }
-    // OpenSSL skips the suites it lacks (RC4, 3DES); it fails only if none is left.
-    if (list.empty() || SSL_CTX_set_cipher_list(ctx.get(), list.c_str()) != 1) {
-      ERR_clear_error();
-      throw std::runtime_error("error parsing tls config, none of the cipher suites is available in this build");
-    }
+  // OpenSSL skips the suites it lacks (RC4, 3DES); it fails only if none is left.
+  auto setCiphers = [](SSL_CTX* c, const char* l) { return SSL_CTX_set_cipher_list(c, l); };
+  auto setGroups = [](SSL_CTX* c, const char* l) { return static_cast<int>(SSL_CTX_set1_groups_list(c, l)); };
+  if (!tc.Ciphers.empty() && !setList(ctx.get(), tc.Ciphers, cipherSuites(), setCiphers)) {
+    throw std::runtime_error("error parsing tls config, none of the cipher suites is available in this build");
   }
-  if (!tc.CurvePreferences.empty()) {
-    std::string list;
-    for (uint16_t id : tc.CurvePreferences) {
-      for (const auto& cp : curvePreferences()) {
-        if (cp.id != id) continue;
-        if (!list.empty()) list += ':';
-        list += cp.openssl;
-      }
-    }
-    if (list.empty() || SSL_CTX_set1_groups_list(ctx.get(), list.c_str()) != 1) {
-      ERR_clear_error();
-      throw std::runtime_error("error parsing tls config, none of the curve preferences is available in this build");
-    }
+  if (!tc.CurvePreferences.empty() &&
+      !setList(ctx.get(), tc.CurvePreferences, curvePreferences(), setGroups)) {
+    throw std::runtime_error("error parsing tls config, none of the curve preferences is available in this build");
   }
 
   if (tc.Verify) SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);

@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 
 #include <catch2/catch.hpp>
+
+#include "server/ciphersuites.h"
 #include <fstream>
 #include <optional>
 #include <thread>
@@ -44,6 +46,20 @@ std::unique_ptr<Server> RunServer(Options opts) {
 }
 
 Options LoadConfig(const std::string& configFile) { return server::ProcessConfigFile(configFile); }
+
+Options DefaultTLSTestOptions(bool verify) {
+  Options o = DefaultTestOptions();
+  auto tc = std::make_shared<server::TLSConfigOpts>();
+  tc->CertFile = "./configs/certs/server-cert.pem";
+  tc->KeyFile = "./configs/certs/server-key.pem";
+  tc->Verify = verify;
+  if (verify) tc->CaFile = "./configs/certs/ca.pem";
+  tc->Ciphers = server::defaultCipherSuites();
+  tc->CurvePreferences = server::defaultCurvePreferences();
+  o.TLSConfig = tc;
+  o.TLSTimeout = 2;
+  return o;
+}
 
 std::shared_ptr<SSL_CTX> makeClientTLSContext(const TLSClientOptions& o) {
   std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);

@@ -36,6 +36,11 @@ inline std::unique_ptr<Server> RunDefaultServer() { return RunServer(DefaultTest
 // Go: RunServerWithConfig / LoadConfig.
 Options LoadConfig(const std::string& configFile);
 
+// DefaultTestOptions with client TLS from test/configs/certs (tests run in
+// test/): server-cert.pem, gnatsd's default ciphers and curves, a 2 s
+// handshake timeout; with verify, client certificates from ca.pem required.
+Options DefaultTLSTestOptions(bool verify);
+
 // A client-side OpenSSL context for tests: trusts caFile (none: no server
 // check at all), presents certFile/keyFile when given.
 struct TLSClientOptions {

@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "server/ciphersuites.h"
 #include "test/helpers/test_server.h"
 #include "test/interop/nats_connect.h"
 #include "test/interop/nats_handles.h"
@@ -17,20 +16,6 @@ using namespace gnatsd::test;
 using namespace gnatsd::test::interop;
 
 const std::string kCerts = "./configs/certs/";
-
-Options tlsServer(bool verify) {
-  Options o = DefaultTestOptions();
-  auto tc = std::make_shared<gnatsd::server::TLSConfigOpts>();
-  tc->CertFile = kCerts + "server-cert.pem";
-  tc->KeyFile = kCerts + "server-key.pem";
-  tc->Verify = verify;
-  if (verify) tc->CaFile = kCerts + "ca.pem";
-  tc->Ciphers = gnatsd::server::defaultCipherSuites();
-  tc->CurvePreferences = gnatsd::server::defaultCurvePreferences();
-  o.TLSConfig = tc;
-  o.TLSTimeout = 2;
-  return o;
-}
 
 // A secure client that checks the server against `ca` and the name localhost.
 OptsPtr secureOptions(int port, const std::string& ca) {
@@ -63,7 +48,7 @@ void roundTrip(natsConnection* nc, const char* subject, const std::string& paylo
 }  // namespace
 
 TEST_CASE("CNatsTLSConnect", "[interop][tls]") {
-  auto s = RunServer(tlsServer(false));
+  auto s = RunServer(DefaultTLSTestOptions(false));
   OptsPtr o = secureOptions(s->Port(), kCerts + "ca.pem");
   ConnPtr nc = expectConnect(o.get());
   roundTrip(nc.get(), "secure", "secure data");
@@ -77,7 +62,7 @@ TEST_CASE("CNatsTLSConnect", "[interop][tls]") {
 }
 
 TEST_CASE("CNatsTLSClientCertificate", "[interop][tls]") {
-  auto s = RunServer(tlsServer(true));
+  auto s = RunServer(DefaultTLSTestOptions(true));
   SECTION("with a certificate from the CA: accepted") {
     OptsPtr o = secureOptions(s->Port(), kCerts + "ca.pem");
     REQUIRE(natsOptions_LoadCertificatesChain(o.get(), (kCerts + "client-cert.pem").c_str(),
@@ -100,7 +85,7 @@ TEST_CASE("CNatsTLSClientCertificate", "[interop][tls]") {
 
 TEST_CASE("CNatsTLSWrongCA", "[interop][tls]") {
   // The client does not trust the server's certificate.
-  auto s = RunServer(tlsServer(false));
+  auto s = RunServer(DefaultTLSTestOptions(false));
   OptsPtr o = secureOptions(s->Port(), kCerts + "other-ca.pem");
   CHECK(connectStatus(o.get()) == NATS_SSL_ERROR);
 }
@@ -109,7 +94,7 @@ TEST_CASE("CNatsTLSMismatch", "[interop][tls]") {
   SECTION("a plain client to a TLS server") {
     // libnats reads tls_required in the clear INFO and switches to TLS by
     // itself; it then checks the server's certificate like any TLS client.
-    auto s = RunServer(tlsServer(false));
+    auto s = RunServer(DefaultTLSTestOptions(false));
     OptsPtr o = optionsFor(natsURL(s->Port()));
     CHECK(connectStatus(o.get()) == NATS_SSL_ERROR);  // it trusts only the system's CAs
     REQUIRE(natsOptions_LoadCATrustedCertificates(o.get(), (kCerts + "ca.pem").c_str()) == NATS_OK);
