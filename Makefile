@@ -14,7 +14,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian 12 packages the build and the tests need.
 DEPS := build-essential cmake pkg-config \
         libboost-thread-dev libboost-program-options-dev \
-        nlohmann-json3-dev catch2 libssl-dev libcrypt-dev libnats-dev
+        nlohmann-json3-dev catch2 libssl-dev libcrypt-dev libnats-dev python3
 
 # Fuzzing (fuzz/): clang with libFuzzer and ASan/UBSan, in its own build dir.
 FUZZ_BUILD   ?= build-fuzz
@@ -29,7 +29,7 @@ SOAK_SECONDS ?= 60
 # make buildtypes: each BUILDTYPES x each compiler builds with -Werror (CI: Release only).
 BUILDTYPES ?= Release
 
-.PHONY: all deps deps-clang configure build run test clean asan tsan tsa fuzz soak buildtypes
+.PHONY: all deps deps-clang configure build run test clean asan tsan tsa fuzz soak buildtypes install-check
 
 all: build
 
@@ -85,7 +85,7 @@ deps-clang:
 tsa: deps deps-clang
 	CC=clang CXX=clang++ cmake -S . -B build-tsa -DCMAKE_BUILD_TYPE=Debug \
 	  -DGNATSD_THREAD_SAFETY=ON -DGNATSD_TESTS=OFF -DGNATSD_WERROR=ON
-	cmake --build build-tsa -j $(JOBS) --target server gnatsd
+	cmake --build build-tsa -j $(JOBS) --target gnatsd_server gnatsd
 
 # Runs each fuzzer for FUZZ_SECONDS on a copy of its committed corpus (the
 # repo is never written to). Fails, naming the input, if one finds a crash.
@@ -110,6 +110,52 @@ fuzz: deps deps-clang
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi; echo "fuzz: no crash"
 
+# What an outside user does: a Release build (no tests) installed into
+# $(INSTALL_BUILD)/prefix, then examples/embed built against that tree only,
+# with CMake (find_package(gnatsd): static gnatsd::server, then
+# gnatsd::server_shared) and with
+# pkg-config (g++ ... $$(pkg-config --cflags --libs gnatsd), the shared
+# library), and each run: it embeds a server and round-trips a message with
+# libnats. GNUInstallDirs may pick lib/ or lib/<multiarch>/ (it does for
+# CMAKE_ARGS=-DCMAKE_INSTALL_PREFIX=/usr on Debian): both are found.
+INSTALL_BUILD ?= build-install
+INSTALL_DIR    = $(abspath $(INSTALL_BUILD))
+EMBED_WFLAGS   = -Wall -Wextra $(if $(filter ON on 1 TRUE true YES yes,$(WERROR)),-Werror)
+install-check: deps
+	cmake -S . -B $(INSTALL_BUILD) -DCMAKE_BUILD_TYPE=Release -DGNATSD_TESTS=OFF -DGNATSD_WERROR=$(WERROR) $(CMAKE_ARGS)
+	cmake --build $(INSTALL_BUILD) -j $(JOBS)
+	rm -rf $(INSTALL_DIR)/prefix $(INSTALL_DIR)/embed-cmake $(INSTALL_DIR)/embed-cmake-shared $(INSTALL_DIR)/embed-pkgconfig
+	cmake --install $(INSTALL_BUILD) --prefix $(INSTALL_DIR)/prefix
+	@set -e; prefix=$(INSTALL_DIR)/prefix; \
+	echo "== every #include \"...\" of an installed header resolves inside $$prefix/include/gnatsd"; \
+	bad=0; for h in $$(find $$prefix/include/gnatsd -name '*.h'); do \
+	  for inc in $$(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' $$h); do \
+	    [ -f "$$prefix/include/gnatsd/$$inc" ] || { echo "!! $$h includes \"$$inc\", not installed"; bad=1; }; \
+	  done; \
+	done; [ $$bad = 0 ]; \
+	$$prefix/bin/gnatsd --version; \
+	echo "== examples/embed with CMake: find_package(gnatsd), gnatsd::server"; \
+	cmake -S examples/embed -B $(INSTALL_DIR)/embed-cmake -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_PREFIX_PATH=$$prefix -DCMAKE_CXX_FLAGS="$(EMBED_WFLAGS)"; \
+	grep -q "^gnatsd_DIR:PATH=$$prefix/" $(INSTALL_DIR)/embed-cmake/CMakeCache.txt || \
+	  { echo "!! find_package(gnatsd) did not find $$prefix"; exit 1; }; \
+	cmake --build $(INSTALL_DIR)/embed-cmake -j $(JOBS); \
+	timeout 60 $(INSTALL_DIR)/embed-cmake/embed-example; \
+	echo "== examples/embed with CMake, -DEMBED_SHARED=ON: gnatsd::server_shared"; \
+	cmake -S examples/embed -B $(INSTALL_DIR)/embed-cmake-shared -DCMAKE_BUILD_TYPE=Release -DEMBED_SHARED=ON \
+	  -DCMAKE_PREFIX_PATH=$$prefix -DCMAKE_CXX_FLAGS="$(EMBED_WFLAGS)"; \
+	cmake --build $(INSTALL_DIR)/embed-cmake-shared -j $(JOBS); \
+	timeout 60 $(INSTALL_DIR)/embed-cmake-shared/embed-example; \
+	echo "== examples/embed with pkg-config: libgnatsd-server.so"; \
+	pc=$$(find $$prefix -name gnatsd.pc); [ -n "$$pc" ] || { echo "!! no gnatsd.pc under $$prefix"; exit 1; }; \
+	export PKG_CONFIG_PATH=$$(dirname $$pc); mkdir -p $(INSTALL_DIR)/embed-pkgconfig; \
+	echo "PKG_CONFIG_PATH=$$PKG_CONFIG_PATH"; \
+	set -x; \
+	g++ -std=c++20 $(EMBED_WFLAGS) -o $(INSTALL_DIR)/embed-pkgconfig/embed-example examples/embed/main.cpp \
+	  $$(pkg-config --cflags --libs gnatsd) -lnats -lcrypto -Wl,-rpath,$$(pkg-config --variable=libdir gnatsd); \
+	timeout 60 $(INSTALL_DIR)/embed-pkgconfig/embed-example; \
+	set +x; echo "install-check: installed tree in $$prefix builds and runs examples/embed (CMake and pkg-config)"
+
 # Runs tools/soak against an in-process server for SOAK_SECONDS
 # (CI: make soak SOAK_SECONDS=20).
 soak: configure
@@ -130,5 +176,5 @@ buildtypes: deps deps-clang
 	done; done; echo "buildtypes: $(BUILDTYPES) built with g++ and clang++, -Werror"
 
 clean:
-	rm -rf build build-asan build-tsan build-tsa $(FUZZ_BUILD) $(FUZZ_OUT) \
+	rm -rf build build-asan build-tsan build-tsa $(FUZZ_BUILD) $(FUZZ_OUT) $(INSTALL_BUILD) \
 	  $(foreach t,Release Debug RelWithDebInfo MinSizeRel,build-$(t)-gcc build-$(t)-clang)

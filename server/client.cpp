@@ -200,12 +200,13 @@ client::client(Server* srv, Fd nc, ClientType typ)
     auto opts = srv_->getOpts();
     mpay_ = opts->MaxPayload;
     maxPending_ = opts->MaxPending > 0 ? opts->MaxPending : MAX_PENDING_SIZE;
-    writeDeadline_ = opts->WriteDeadline.count() > 0 ? opts->WriteDeadline
-                                                     : std::chrono::nanoseconds(DEFAULT_FLUSH_DEADLINE);
+    writeDeadlineNs_ = (opts->WriteDeadline.count() > 0 ? opts->WriteDeadline
+                                                        : std::chrono::nanoseconds(DEFAULT_FLUSH_DEADLINE))
+                           .count();
   } else {
     mpay_ = MAX_PAYLOAD_SIZE;
     maxPending_ = MAX_PENDING_SIZE;
-    writeDeadline_ = DEFAULT_FLUSH_DEADLINE;
+    writeDeadlineNs_ = std::chrono::nanoseconds(DEFAULT_FLUSH_DEADLINE).count();
   }
   highWater_ = std::min(maxPending_ / 4, maxHighWater);
 }
@@ -221,10 +222,45 @@ void client::initClient() {
   std::string conn = "-";
   std::string ip;
   int port = 0;
-  if (nc_.valid() && PeerAddr(nc_.fd(), &ip, &port)) conn = ip + ":" + std::to_string(port);
+  if (nc_.valid() && PeerAddr(nc_.fd(), &ip, &port)) {
+    conn = ip + ":" + std::to_string(port);
+    ip_ = ip;
+    port_ = port;
+  }
   ncs_ = conn + (typ_ == CLIENT ? " - cid:" : " - rid:") + std::to_string(cid_);
   MutexLock l(mu_);
   last_ = start_;
+}
+
+void client::monitorSnapshot(monitorInfo* out, bool withSubs) {
+  out->cid = cid_;
+  out->start = start_;
+  out->inMsgs = inMsgs.load(std::memory_order_relaxed);
+  out->outMsgs = outMsgs.load(std::memory_order_relaxed);
+  out->inBytes = inBytes.load(std::memory_order_relaxed);
+  out->outBytes = outBytes.load(std::memory_order_relaxed);
+  bool closed;
+  {
+    MutexLock l(mu_);
+    closed = closed_;
+    out->last = last_;
+    out->pending = pendingLocked();
+    out->numSubs = static_cast<uint32_t>(subs_.size());
+    out->name = opts_.Name;
+    out->lang = opts_.Lang;
+    out->version = opts_.Version;
+    out->user = opts_.Username;
+    out->subs.clear();
+    if (withSubs) {
+      out->subs.reserve(subs_.size());
+      for (const auto& [sid, sub] : subs_) out->subs.push_back(sub->subject);
+    }
+  }
+  out->ip = closed ? std::string() : ip_;
+  out->port = closed ? 0 : port_;
+  // The TLS names come from the connection's own lock, not from mu_.
+  out->tlsVersion = closed ? std::string() : tlsVersion();
+  out->tlsCipher = closed ? std::string() : tlsCipherSuite();
 }
 
 
@@ -345,7 +381,8 @@ void client::readLoop() {
       closeConnection();
       break;
     }
-    auto last = std::chrono::system_clock::now();
+    const auto last = std::chrono::system_clock::now();
+    batchLast_ = last;
     cache_.inMsgs = 0;
     cache_.inBytes = 0;
     cache_.subs = 0;
@@ -364,17 +401,20 @@ void client::readLoop() {
     inBytes.fetch_add(cache_.inBytes, std::memory_order_relaxed);
     srv_->serverStats().inMsgs.fetch_add(cache_.inMsgs, std::memory_order_relaxed);
     srv_->serverStats().inBytes.fetch_add(cache_.inBytes, std::memory_order_relaxed);
+    bool closed;
+    {
+      // Before the flush: whoever sees the answers (a PONG) sees the activity.
+      MutexLock l(mu_);
+      closed = closed_;
+      if (!closed && (cache_.inMsgs > 0 || cache_.subs > 0)) last_ = std::max(last_, last);
+    }
     flushClients();
     // Results cached before the last Sublist change are useless and may pin
     // closed clients: drop them now rather than at the next publish.
     if ((!cache_.results.empty() || cache_.last) && cache_.genid != srv_->sublist().GenID()) {
       cache_.clearResults();
     }
-    {
-      MutexLock l(mu_);
-      if (closed_) break;
-      if (cache_.inMsgs > 0 || cache_.subs > 0) last_ = last;
-    }
+    if (closed) break;
     // Grow when a read filled the buffer; shrink after two reads in a row
     // that used less than half of it (one alone says little under load).
     if (static_cast<size_t>(n) == bsize && bsize < maxBufSize) {
@@ -555,10 +595,14 @@ void client::sendInfo(std::string_view info) {
 
 void client::processPing() {
   traceInOp("PING", "");
+  // The PONG leaves with the rest of the batch's output (flushClients),
+  // after the batch's counters and activity time are recorded: a client
+  // that has its PONG sees everything before its PING accounted for
+  // (1.0.0 wrote it at once, ahead of those).
   MutexLock l(mu_);
   if (closed_) return;
   traceOutOp("PONG", "");
-  sendProto("PONG\r\n", true);
+  sendProto("PONG\r\n", false);
   bool sendUpdateINFO = false;
   if (!firstPongSent_) {
     firstPongSent_ = true;
@@ -567,7 +611,13 @@ void client::processPing() {
     infoUpdated_ = false;
   }
   l.Unlock();
-  if (sendUpdateINFO) sendInfo(srv_->infoJSON());
+  if (sendUpdateINFO) {
+    const std::string info = srv_->infoJSON();  // the server's lock, not inside ours
+    l.Lock();
+    sendProto(info, false);
+    l.Unlock();
+  }
+  addToPCD(this);
 }
 
 void client::processPong() {
@@ -730,6 +780,7 @@ Error client::processSub(std::string_view argo) {
       return Error::New("processSub Parse Error: '" + std::string(argo) + "'");
   }
   Error err;
+  takeNewPerms();
   MutexLock l(mu_);
   if (closed_) return Error();
   if (!canSubscribe(sub->subject)) {
@@ -786,12 +837,14 @@ bool subjectIsSubsetMatch(std::string_view subject, std::string_view pattern) {
   return sDone && pDone;
 }
 
-bool client::canSubscribe(std::string_view subject) {
-  if (!perms_) return true;
+bool client::canSubscribe(std::string_view subject) { return canSubscribe(perms_.get(), subject); }
+
+bool client::canSubscribe(const permissions* perms, std::string_view subject) {
+  if (!perms) return true;
   // 1.0.0 matched the requested subject as if literal, so "foo.>" passed a
   // "foo.*" permission; we require the subscription to be a subset of one of
   // the allowed patterns (docs/DEVIATIONS.md).
-  for (const auto& p : perms_->sub) {
+  for (const auto& p : perms->sub) {
     if (subjectIsSubsetMatch(subject, p)) return true;
   }
   return false;
@@ -916,6 +969,7 @@ void client::processMsg(std::string_view msg) {
     pubPermissionViolation(subject);
     return;
   }
+  takeNewPerms();
   if (perms_) {
     auto it = perms_->pcache.find(subject);
     if (it != perms_->pcache.end()) {
@@ -1001,18 +1055,25 @@ void client::pubPermissionViolation(std::string_view subject) {
 }
 
 void client::RegisterUser(const User& user) {
-  if (!user.Permissions) {
-    perms_.reset();
-    return;
+  std::unique_ptr<permissions> p;
+  if (user.Permissions) {
+    p = std::make_unique<permissions>();
+    for (const auto& s : user.Permissions->Publish) {
+      auto sub = std::make_shared<subscription>();
+      sub->subject = s;
+      p->pub.Insert(sub);
+    }
+    p->sub = user.Permissions->Subscribe;
   }
-  auto p = std::make_unique<permissions>();
-  for (const auto& s : user.Permissions->Publish) {
-    auto sub = std::make_shared<subscription>();
-    sub->subject = s;
-    p->pub.Insert(sub);
-  }
-  p->sub = user.Permissions->Subscribe;
-  perms_ = std::move(p);
+  MutexLock l(mu_);
+  newPerms_ = std::move(p);
+  permsChanged_.store(true, std::memory_order_release);
+}
+
+void client::installNewPerms() {
+  MutexLock l(mu_);
+  perms_ = std::move(newPerms_);
+  permsChanged_.store(false, std::memory_order_relaxed);
 }
 
 // ---------------------------------------------------------------------------
@@ -1095,7 +1156,8 @@ void client::kickWriter() {
     if (!started) writerRunning_ = false;
     return;
   }
-  writeCv_.Signal();
+  // All: others wait on writeCv_ too (a closer, the reader's last act).
+  writeCv_.SignalAll();
 }
 
 
@@ -1118,7 +1180,7 @@ void client::flushOutbound(FlushMode mode, Clock::time_point stallUntil) {
     return;
   }
   flushing_ = true;
-  Clock::time_point deadline = mode == FlushMode::Writer ? Clock::now() + writeDeadline_ : stallUntil;
+  Clock::time_point deadline = mode == FlushMode::Writer ? Clock::now() + writeDeadline() : stallUntil;
   bool slow = false;
   bool failed = false;
   bool progressed = false;
@@ -1139,13 +1201,22 @@ void client::flushOutbound(FlushMode mode, Clock::time_point stallUntil) {
     ssize_t n = nc_.WriteSome(p, len);
     int err = errno;
     bool writable = false;
-    if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK) && mayWait) writable = nc_.WaitWritable(deadline, &waited);
+    if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK) && mayWait) {
+      // A closer waiting for this flush to finish (clearConnection) need
+      // not wait any longer: the socket is full.
+      mu_.Lock();
+      flushPolling_ = true;
+      writeCv_.SignalAll();
+      mu_.Unlock();
+      writable = nc_.WaitWritable(deadline, &waited);
+    }
     mu_.Lock();
+    flushPolling_ = false;
     if (n > 0) {
       foff_ += static_cast<size_t>(n);
       progressed = true;
       noProgressSince_ = {};
-      if (mode == FlushMode::Writer) deadline = Clock::now() + writeDeadline_;  // progress restarts it
+      if (mode == FlushMode::Writer) deadline = Clock::now() + writeDeadline();  // progress restarts it
       if (drainWaiters_ > 0 && pendingLocked() <= highWater_) drainCv_.SignalAll();
       continue;
     }
@@ -1253,13 +1324,22 @@ void client::flushClients() {
   for (auto& cp : pcd_) {
     MutexLock l(cp->mu_);
     cp->flushOutbound(FlushMode::Producer, stallUntil);
-    if (!cp->closed_ && cp->pendingLocked() == 0) cp->last_ = std::chrono::system_clock::now();
+    // The publisher's read time, never later than what the subscriber did
+    // after it saw the message (a flush may end after that).
+    if (!cp->closed_ && cp->pendingLocked() == 0) cp->last_ = std::max(cp->last_, batchLast_);
   }
   pcd_.clear();
 }
 
 void client::clearConnection() {
-  // One last attempt to send what is queued (an -ERR, say), without blocking.
+  // Another thread's flush may be between its send(2) and taking mu_ back;
+  // what was queued since (our -ERR, say) goes out in its next round, so
+  // let it finish first, unless it is waiting for a full socket.
+  const auto until = Clock::now() + closeFlushWait;
+  while (flushing_ && !flushPolling_ && !closed_) {
+    if (!writeCv_.WaitUntil(mu_, until)) break;
+  }
+  // One last attempt to send what is queued, without blocking.
   flushOutbound(FlushMode::Now);
   nc_.Shutdown();
 }

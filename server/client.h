@@ -133,6 +133,8 @@ class client : public std::enable_shared_from_this<client> {
   void closeConnection() EXCLUDES(mu_);
 
   // Go: RegisterUser. Installs the user's permissions (null: unrestricted).
+  // Any thread: the reader thread takes them up before its next PUB or SUB
+  // (a reload re-registers users while their readers run).
   void RegisterUser(const User& user) EXCLUDES(mu_);
 
   // Go: sendErr. Queues "-ERR '<err>'\r\n" and flushes without blocking.
@@ -153,6 +155,25 @@ class client : public std::enable_shared_from_this<client> {
   // Bytes queued for this connection and not yet written.
   int64_t pendingBytes() EXCLUDES(mu_);
   bool isAuthTimerSet() EXCLUDES(mu_);
+
+  // What /connz shows of one connection (Go: the fields HandleConnz reads
+  // under c.mu). ip and port are empty once the connection is closed, as Go's
+  // nil c.nc leaves them; so are the TLS names.
+  struct monitorInfo {
+    uint64_t cid = 0;
+    std::string ip;
+    int port = 0;
+    std::chrono::system_clock::time_point start, last;
+    int64_t pending = 0;
+    int64_t inMsgs = 0, outMsgs = 0, inBytes = 0, outBytes = 0;
+    uint32_t numSubs = 0;
+    std::string name, lang, version;  // from CONNECT
+    std::string user;                 // CONNECT "user" (Go: opts.Username)
+    std::string tlsVersion, tlsCipher;
+    std::vector<std::string> subs;    // subjects, only when asked for
+  };
+  // One consistent copy, taken under mu_ for a moment. Any thread.
+  void monitorSnapshot(monitorInfo* out, bool withSubs) EXCLUDES(mu_);
 
   // Per-client counters (Go: embedded stats). Relaxed atomics: monitoring
   // reads them without the lock.
@@ -260,9 +281,13 @@ class client : public std::enable_shared_from_this<client> {
   const ClientType typ_;
   uint64_t cid_ = 0;
   std::string ncs_;
+  std::string ip_;  // the peer's address (for /connz)
+  int port_ = 0;
   const std::chrono::system_clock::time_point start_;
-  bool debug_ = false;
-  bool trace_ = false;
+  // Follow the server's switches (a reload may turn them on or off; read
+  // by every thread that logs for this client).
+  std::atomic<bool> debug_{false};
+  std::atomic<bool> trace_{false};
   std::atomic<int64_t> mpay_{0};  // max payload (Go: atomic mpay)
 
   Mutex mu_;
@@ -289,6 +314,7 @@ class client : public std::enable_shared_from_this<client> {
   size_t foff_ GUARDED_BY(mu_) = 0;
   OutBuf back_ GUARDED_BY(mu_);
   bool flushing_ GUARDED_BY(mu_) = false;
+  bool flushPolling_ GUARDED_BY(mu_) = false;  // the flusher waits for the socket to take more
   bool writerStarted_ GUARDED_BY(mu_) = false;
   bool writerRunning_ GUARDED_BY(mu_) = false;
   // Took nothing for stallAfter while producers waited for it: producers stop
@@ -303,7 +329,10 @@ class client : public std::enable_shared_from_this<client> {
   CondVar drainCv_;                       // queue fell to the high-water mark
   int64_t maxPending_ = 0;                              // constant
   int64_t highWater_ = 0;                               // constant: producers wait above it
-  std::chrono::nanoseconds writeDeadline_{0};           // constant
+  std::atomic<int64_t> writeDeadlineNs_{0};  // write_deadline; a reload may change it
+  std::chrono::nanoseconds writeDeadline() const {
+    return std::chrono::nanoseconds(writeDeadlineNs_.load(std::memory_order_relaxed));
+  }
   uint64_t pcdStamp_ GUARDED_BY(mu_) = 0;  // last (publisher, batch) that queued here
 
   // --- reader thread only ---
@@ -334,16 +363,35 @@ class client : public std::enable_shared_from_this<client> {
     int64_t inBytes = 0;
     int subs = 0;
   } cache_;
-  // Go: permissions. Written by RegisterUser on the reader thread.
+  // Go: permissions. perms_ is the reader thread's: only it replaces it
+  // (under mu_, from newPerms_) and it reads it without the lock; other
+  // threads read perms_->sub only under mu_. RegisterUser leaves what it
+  // builds in newPerms_ and raises permsChanged_.
   struct permissions {
     Sublist pub;
     std::vector<std::string> sub;  // subscribe patterns, checked as subsets
     std::unordered_map<std::string, bool, StringHash, std::equal_to<>> pcache;
   };
   std::unique_ptr<permissions> perms_;
+  std::unique_ptr<permissions> newPerms_ GUARDED_BY(mu_);
+  std::atomic<bool> permsChanged_{false};
+  // Reader thread: installs what RegisterUser left, if anything.
+  void takeNewPerms() EXCLUDES(mu_) {
+    if (permsChanged_.load(std::memory_order_acquire)) installNewPerms();
+  }
+  void installNewPerms() EXCLUDES(mu_);
+  // The subscribe patterns in force once the reader has taken up the newest
+  // permissions: newPerms_'s if it has not yet, else perms_'s. Null: any.
+  const permissions* permsInForce() const REQUIRES(mu_) {
+    return permsChanged_.load(std::memory_order_relaxed) ? newPerms_.get() : perms_.get();
+  }
+  static bool canSubscribe(const permissions* perms, std::string_view subject);
   // Go: pcd. Clients with output from the current batch.
   std::vector<std::shared_ptr<client>> pcd_;
   uint64_t batch_ = 0;
+  // When the current batch was read: the activity time of every client it
+  // delivered to (Go: readLoop's `last`).
+  std::chrono::system_clock::time_point batchLast_;
   // Deliveries of the current batch, added to the server's totals once per
   // batch rather than once per message (a shared cache line).
   int64_t batchOutMsgs_ = 0;
@@ -370,6 +418,9 @@ inline constexpr std::chrono::milliseconds stallBudget{5};
 // stalled: they stop waiting for it. Several budgets long, so that a reader
 // the scheduler leaves out for a moment is not taken for a stuck one.
 inline constexpr std::chrono::milliseconds stallAfter{20};
+// How long closing a connection waits for another thread's flush that is
+// not waiting for the socket (it is between a send and its next round).
+inline constexpr std::chrono::milliseconds closeFlushWait{100};
 
 // True if every subject matching `subject` also matches `pattern` (both may
 // hold wildcards). Used for subscribe permissions (docs/DEVIATIONS.md).

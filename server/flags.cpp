@@ -334,6 +334,7 @@ CommandLine ConfigureOptions(const std::vector<std::string>& argsIn) {
     return cl;
   }
 
+  cl.flagOpts = opts.Clone();
   if (has("config")) {
     Options fileOpts = ProcessConfigFile(str("config"));
     opts = MergeOptions(fileOpts, opts);
@@ -351,7 +352,6 @@ CommandLine ConfigureOptions(const std::vector<std::string>& argsIn) {
       opts.Cluster.ConnectRetries != 0) {
     notSupportedYet("Clustering (--cluster, --routes, --no_advertise, --connect_retries)");
   }
-  if (opts.HTTPPort != 0 || opts.HTTPSPort != 0) notSupportedYet("HTTP monitoring (-m, -ms)");
   if (opts.ProfPort != 0) notSupportedYet("Profiling (--profile)");
   return cl;
 }

@@ -28,6 +28,7 @@ struct CommandLine {
   enum class Action { Run, ShowVersion, ShowHelp, ShowTLSHelp, Signal };
   Action action = Action::Run;
   Options opts;                   // flags merged over the config file
+  Options flagOpts;               // the flags alone (Go: FlagSnapshot), for reload
   std::string signalCommand;      // --signal verb (stop, quit, reopen, reload)
   std::string signalPid;          // the pid after '=', possibly empty
   std::set<std::string> flagsSet; // the flag names given, e.g. "p", "port", "T"

@@ -10,23 +10,25 @@
 
 namespace gnatsd::server {
 
+std::shared_ptr<logger::Logger> Server::newLogger(const Options& opts) const {
+  if (opts.NoLog) return nullptr;
+  if (!opts.LogFile.empty()) {
+    return std::make_shared<logger::FileLogger>(opts.LogFile, opts.Logtime, opts.Debug, opts.Trace, true);
+  }
+  if (!opts.RemoteSyslog.empty()) {
+    return std::make_shared<logger::RemoteSysLogger>(opts.RemoteSyslog, opts.Debug, opts.Trace);
+  }
+  if (opts.Syslog) return std::make_shared<logger::SysLogger>(opts.Debug, opts.Trace);
+  // Colours only when stderr is a terminal, as gnatsd does.
+  struct stat st;
+  bool colors = ::fstat(STDERR_FILENO, &st) == 0 && S_ISCHR(st.st_mode) && ::isatty(STDERR_FILENO);
+  return std::make_shared<logger::StdLogger>(opts.Logtime, opts.Debug, opts.Trace, colors, true);
+}
+
 void Server::ConfigureLogger() {
   auto opts = getOpts();
   if (opts->NoLog) return;
-  std::shared_ptr<logger::Logger> log;
-  if (!opts->LogFile.empty()) {
-    log = std::make_shared<logger::FileLogger>(opts->LogFile, opts->Logtime, opts->Debug, opts->Trace, true);
-  } else if (!opts->RemoteSyslog.empty()) {
-    log = std::make_shared<logger::RemoteSysLogger>(opts->RemoteSyslog, opts->Debug, opts->Trace);
-  } else if (opts->Syslog) {
-    log = std::make_shared<logger::SysLogger>(opts->Debug, opts->Trace);
-  } else {
-    // Colours only when stderr is a terminal, as gnatsd does.
-    struct stat st;
-    bool colors = ::fstat(STDERR_FILENO, &st) == 0 && S_ISCHR(st.st_mode) && ::isatty(STDERR_FILENO);
-    log = std::make_shared<logger::StdLogger>(opts->Logtime, opts->Debug, opts->Trace, colors, true);
-  }
-  SetLogger(std::move(log), opts->Debug, opts->Trace);
+  SetLogger(newLogger(*opts), opts->Debug, opts->Trace);
 }
 
 void Server::SetLogger(std::shared_ptr<logger::Logger> log, bool debug, bool trace) {

@@ -19,6 +19,7 @@
 #include "server/client.h"
 #include "server/const.h"
 #include "server/gofmt.h"
+#include "server/monitor.h"
 #include "server/tls.h"
 #include "server/util.h"
 
@@ -70,21 +71,22 @@ std::unique_ptr<Server> Server::New(Options opts) {
   }
   // Features of later issues: refuse clearly rather than run without them.
   if (opts.Cluster.Port != 0 || !opts.Routes.empty()) notSupportedYet("Clustering (cluster port, routes)");
-  if (opts.HTTPPort != 0 || opts.HTTPSPort != 0) notSupportedYet("HTTP monitoring");
   if (opts.ProfPort != 0) notSupportedYet("The profiling port");
   return std::unique_ptr<Server>(new Server(std::move(opts), std::move(tlsConfig)));
 }
 
 Server::Server(Options opts, std::shared_ptr<const TLSConfig> tlsConfig)
-    : start_(std::chrono::system_clock::now()), tlsConfig_(std::move(tlsConfig)) {
+    : start_(std::chrono::system_clock::now()), tlsConfig_(tlsConfig), configTime_(start_) {
+  const bool tls = tlsConfig != nullptr;
+  const bool verify = tlsConfig && tlsConfig->verify();
   info_.ID = genID();
   info_.Version = std::string(VERSION);
   info_.GoVersion = buildVersion();
   info_.Host = opts.Host;
   info_.Port = opts.Port;
   info_.MaxPayload = opts.MaxPayload;
-  info_.TLSRequired = info_.SSLRequired = tlsConfig_ != nullptr;
-  info_.TLSVerify = tlsConfig_ && tlsConfig_->verify();
+  info_.TLSRequired = info_.SSLRequired = tls;
+  info_.TLSVerify = verify;
   auto shared = std::make_shared<const Options>(std::move(opts));
   {
     WriteLock l(optsMu_);
@@ -109,6 +111,24 @@ std::shared_ptr<const Options> Server::getOpts() const {
   return opts_;
 }
 
+void Server::setOpts(std::shared_ptr<const Options> opts) {
+  WriteLock l(optsMu_);
+  opts_ = std::move(opts);
+}
+
+std::shared_ptr<const TLSConfig> Server::clientTLSConfig() {
+  MutexLock l(mu_);
+  return tlsConfig_;
+}
+
+std::vector<std::shared_ptr<client>> Server::clientsSnapshot() {
+  MutexLock l(mu_);
+  std::vector<std::shared_ptr<client>> out;
+  out.reserve(clients_.size());
+  for (auto& [cid, c] : clients_) out.push_back(c);
+  return out;
+}
+
 void Server::generateServerInfoJSON() { infoJSON_ = "INFO " + infoState_.toJSON() + " " + std::string(CR_LF); }
 
 std::string Server::infoJSON() {
@@ -121,12 +141,28 @@ uint64_t Server::totalClients() {
   return totalClients_;
 }
 
-void Server::logPid() {
-  const auto& path = getOpts()->PidFile;
+std::string Server::writePidFile(const std::string& path) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0660));
   std::string pid = std::to_string(::getpid());
   if (!fd.valid() || ::write(fd.get(), pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) {
-    throw std::runtime_error("Could not write pidfile: open " + path + ": " + std::strerror(errno));
+    return "open " + path + ": " + std::strerror(errno);
+  }
+  return "";
+}
+
+void Server::logPid() {
+  std::string err = writePidFile(getOpts()->PidFile);
+  if (!err.empty()) throw std::runtime_error("Could not write pidfile: " + err);
+}
+
+void Server::removePidFile(const std::string& path) {
+  // Only a file that still names us: another process may have taken the
+  // path over since.
+  if (path.empty()) return;
+  std::ifstream f(path, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.good() || f.eof()) {
+    if (content == std::to_string(::getpid())) ::unlink(path.c_str());
   }
 }
 
@@ -161,10 +197,26 @@ void Server::Start() {
     running_ = true;
   }
   if (!opts->PidFile.empty()) logPid();
+  try {
+    // Bound and logged here, in gnatsd's order; its thread starts below,
+    // once signals are blocked.
+    setupMonitoring(false);
+  } catch (const std::runtime_error& e) {
+    Fatalf("Can't start monitoring: %s", e.what());
+    {
+      MutexLock ml(mu_);
+      running_ = false;
+    }
+    throw std::runtime_error(std::string("Can't start monitoring: ") + e.what());
+  }
   if (!opts->NoFileLimit) checkFileLimit(*opts);
   const size_t stack = opts->ThreadStackSize ? opts->ThreadStackSize : ThreadStackSize();
   grWG_.SetStackSize(stack);
   if (!opts->NoDefaultThreadStack) LowerDefaultThreadStack(stack);
+  // Before the first server thread (threads inherit the signal mask) and
+  // before "Server is ready": a SIGUSR1 or SIGHUP sent by a script that
+  // waited for that line must find a handler (1.0.0 set them up in New).
+  handleSignals();
 
   std::string err;
   Fd l = ListenTCP(opts->Host, opts->Port, &err);
@@ -186,7 +238,7 @@ void Server::Start() {
     opts_ = std::move(updated);
   }
   Noticef("Listening for client connections on %s", JoinHostPort(opts->Host, port).c_str());
-  if (tlsConfig_) Noticef("TLS required for client connections");
+  if (clientTLSConfig()) Noticef("TLS required for client connections");
   Debugf("Server id is %s", info_.ID.c_str());
   Noticef("Server is ready");
   {
@@ -199,9 +251,7 @@ void Server::Start() {
     generateServerInfoJSON();
     stateCv_.SignalAll();
   }
-  // Signals are blocked (and routed to the signal thread) before any other
-  // server thread exists, so that every thread inherits the mask.
-  handleSignals();
+  runMonitoring();
   startGoRoutine("timer", [this] { timers_.Run(); });
   startGoRoutine("accept:" + std::to_string(port), [this] { AcceptLoop(); });
 }
@@ -246,10 +296,12 @@ void Server::createClient(Fd conn) {
   auto c = std::make_shared<client>(this, std::move(conn), CLIENT);
   std::string info;
   bool authRequired;
+  std::shared_ptr<const TLSConfig> tlsConfig;  // the one this INFO announces
   {
     MutexLock l(mu_);
     info = infoJSON_;
     authRequired = infoState_.AuthRequired;
+    tlsConfig = tlsConfig_;
     totalClients_++;
   }
   c->initClient();
@@ -278,7 +330,7 @@ void Server::createClient(Fd conn) {
   if (c->isClosed()) removeClient(c.get());
   // The handshake comes after the INFO, in clear, and before the auth timer
   // starts (so that it cannot fire in the middle of the handshake).
-  if (tlsConfig_ && !c->tlsHandshake(*tlsConfig_, secondsToDuration(opts->TLSTimeout))) {
+  if (tlsConfig && !c->tlsHandshake(*tlsConfig, secondsToDuration(opts->TLSTimeout))) {
     c->finishConnection();
     return;
   }
@@ -367,6 +419,8 @@ void Server::Shutdown() {
     for (auto& [cid, c] : clients_) conns.push_back(c);
     // Wakes the accept loop; the number is closed after it has returned.
     listener_.Shutdown();
+    // The same for the monitor's listener and its open requests.
+    if (http_) http_->Shutdown();
     stateCv_.SignalAll();
   }
   for (auto& c : conns) c->closeConnection();
@@ -374,9 +428,11 @@ void Server::Shutdown() {
   timers_.Stop();
   stopSignals();
   grWG_.Wait();
+  removePidFile(getOpts()->PidFile);
   MutexLock l(mu_);
   listener_.Close();
   clients_.clear();
+  http_.reset();
   shutdownDone_ = true;
   stateCv_.SignalAll();
 }

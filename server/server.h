@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -25,6 +26,9 @@ namespace gnatsd::server {
 
 class client;
 class TLSConfig;
+struct option;
+class httpMonitor;
+struct monitorResponse;
 
 // Go: type Info. What the server tells every client in INFO.
 struct Info {
@@ -114,6 +118,26 @@ class Server {
   // Go: getOpts. The options in force (immutable snapshot).
   std::shared_ptr<const Options> getOpts() const EXCLUDES(optsMu_);
 
+  // --- config reload (Go: server/reload.go; implemented in reload.cpp) ---
+  // Go: Reload. Reads Options::ConfigFile again, lays the flag snapshot over
+  // it (flags keep winning, as at start), and applies every change gnatsd
+  // 1.0.0 can apply to a running server: logging, TLS, authorization (clients
+  // no longer allowed are closed, subscriptions no longer allowed removed),
+  // max_connections, pid_file, max_control_line, max_payload, ping_interval,
+  // ping_max, write_deadline, the timeouts; also max_pending (new connections).
+  // Throws ConfigError, with nothing changed, for a file that does not parse
+  // (file:line:col), a value out of range, or a change that cannot be applied
+  // live ("Config reload not supported for Host: old=a, new=b"); throws it
+  // too when the server has no config file ("Can only reload config when a
+  // file is provided using -c or --config"). Any thread but a server thread;
+  // one reload runs at a time. SIGHUP and `--signal reload` call it.
+  void Reload() EXCLUDES(reloadMu_, mu_);
+  // Go: FlagSnapshot. The options given as flags alone, laid over the file
+  // on every Reload. Unset: the file alone decides (an embedder's case).
+  void SetFlagSnapshot(Options flags) EXCLUDES(mu_);
+  // When the options in force were loaded: New, or the last good Reload.
+  std::chrono::system_clock::time_point ConfigLoadTime() const { return configTime_.load(); }
+
   // --- logging (Go: server/log.go; implemented in log.cpp) ---
   // Go: ConfigureLogger. Picks the back end from the options. Throws
   // std::runtime_error when the log file or syslog cannot be opened.
@@ -147,6 +171,25 @@ class Server {
   std::chrono::system_clock::time_point startTime() const { return start_; }
   uint64_t nextCID() { return gcid_.fetch_add(1) + 1; }
 
+  // --- monitoring (Go: monitor.go and server.go's StartMonitoring; monitor.cpp) ---
+  // Go: StartMonitoring. Starts the HTTP or the HTTPS monitor when the options
+  // ask for one (Start calls it; an embedder may call it without Start, and
+  // Shutdown still stops it). Throws std::runtime_error with gnatsd's text:
+  // "can't specify both HTTP (<p>) and HTTPs (<p>) ports", "TLS cert and key
+  // required for HTTPS", "can't listen to the monitor port: <err>". Call once.
+  void StartMonitoring() EXCLUDES(mu_);
+  // Go: StartHTTPMonitoring / StartHTTPSMonitoring (deprecated in gnatsd).
+  void StartHTTPMonitoring() EXCLUDES(mu_);
+  void StartHTTPSMonitoring() EXCLUDES(mu_);
+  // Go: MonitorAddr. "host:port" the monitor listens on, empty when there is
+  // none (also after Shutdown). MonitorPort: its port, 0 when none.
+  std::string MonitorAddr() EXCLUDES(mu_);
+  int MonitorPort() EXCLUDES(mu_);
+  // Go: the monitor's ServeMux. Answers one request for `target` (path and
+  // query, as in the request line); counts it in http_req_stats. The HTTP
+  // layer calls it; an embedder may too (Go: HTTPHandler).
+  monitorResponse HandleMonitor(std::string_view target) EXCLUDES(mu_);
+
  private:
   Server(Options opts, std::shared_ptr<const TLSConfig> tlsConfig);
 
@@ -160,8 +203,29 @@ class Server {
   void configureAuthorization() REQUIRES(mu_);
   // Go: isClientAuthorized (auth.cpp).
   bool isClientAuthorized(client& c);
-  // Go: logPid.
+  // Go: logPid. Writes the pid file named in the options; throws
+  // std::runtime_error("Could not write pidfile: <why>").
   void logPid();
+  // Writes our pid to `path` ("" on success, else "open <path>: <reason>").
+  static std::string writePidFile(const std::string& path);
+  // Removes the pid file at `path` if it still holds our pid (Shutdown, and
+  // a reload that names another file).
+  static void removePidFile(const std::string& path);
+  // reload.cpp: Go's reloadOptions, diffOptions, applyOptions,
+  // reloadAuthorization, removeUnauthorizedSubs.
+  void reloadOptions(Options newOpts) REQUIRES(reloadMu_) EXCLUDES(mu_);
+  std::vector<option> diffOptions(const Options& newOpts) REQUIRES(reloadMu_) EXCLUDES(mu_);
+  void applyOptions(const std::vector<option>& changed) REQUIRES(reloadMu_) EXCLUDES(mu_);
+  void reloadAuthorization() EXCLUDES(mu_);
+  void removeUnauthorizedSubs(client& c) EXCLUDES(mu_);
+  void setOpts(std::shared_ptr<const Options> opts) EXCLUDES(optsMu_);
+  // Every client (not the map itself), taken under mu_.
+  std::vector<std::shared_ptr<client>> clientsSnapshot() EXCLUDES(mu_);
+  // Go: ConfigureLogger's choice of back end, without installing it (so a
+  // reload can fail before it changes anything). Null with NoLog.
+  std::shared_ptr<logger::Logger> newLogger(const Options& opts) const;
+  // The client TLS context in force (null: plain).
+  std::shared_ptr<const TLSConfig> clientTLSConfig() EXCLUDES(mu_);
   // After a wave of disconnects, returns freed heap to the system
   // (malloc_trim) once the client and thread counts have stopped falling.
   void scheduleTrim() REQUIRES(mu_);
@@ -171,11 +235,25 @@ class Server {
   void handleSignals();
   void stopSignals();
   void logf(int level, const char* fmt, va_list ap);
+  // Go: StartMonitoring's checks, then startMonitoring (monitor.cpp): binds
+  // the listener and logs; starts the listener thread only when `run`.
+  // Throws like StartMonitoring.
+  void setupMonitoring(bool run) EXCLUDES(mu_);
+  void startMonitoring(bool secure, bool run) EXCLUDES(mu_);
+  // Starts the listener thread of a monitor setupMonitoring bound (if any).
+  void runMonitoring() EXCLUDES(mu_);
+  // Go: HandleRoot, HandleVarz, HandleConnz, HandleRoutez, HandleSubsz,
+  // HandleStacksz (monitor.cpp); `query` is the raw query string.
+  monitorResponse HandleRoot(std::string_view path) EXCLUDES(mu_);
+  monitorResponse HandleVarz(std::string_view query) EXCLUDES(mu_);
+  monitorResponse HandleConnz(std::string_view query) EXCLUDES(mu_);
+  monitorResponse HandleRoutez(std::string_view query) EXCLUDES(mu_);
+  monitorResponse HandleSubsz(std::string_view query) EXCLUDES(mu_);
+  monitorResponse HandleStacksz(std::string_view query) EXCLUDES(mu_);
 
   // Constant after New().
   Info info_;  // only ID/Version/GoVersion are read without mu_
   const std::chrono::system_clock::time_point start_;
-  const std::shared_ptr<const TLSConfig> tlsConfig_;  // client TLS; null: plain
 
   std::atomic<uint64_t> gcid_{0};
   stats stats_;
@@ -186,8 +264,11 @@ class Server {
   mutable RWMutex optsMu_;
   std::shared_ptr<const Options> opts_ GUARDED_BY(optsMu_);
 
+  Mutex reloadMu_;  // one Reload at a time; taken before mu_
   Mutex mu_;
   CondVar stateCv_;
+  std::shared_ptr<const TLSConfig> tlsConfig_ GUARDED_BY(mu_);  // client TLS; null: plain
+  std::shared_ptr<const Options> flagSnapshot_ GUARDED_BY(mu_);
   Info infoState_ GUARDED_BY(mu_);  // INFO contents that may change (auth flags)
   std::string infoJSON_ GUARDED_BY(mu_);
   bool running_ GUARDED_BY(mu_) = false;
@@ -203,6 +284,10 @@ class Server {
   size_t peakClients_ GUARDED_BY(mu_) = 0;  // since the last malloc_trim
   bool trimScheduled_ GUARDED_BY(mu_) = false;
   size_t trimWatch_ GUARDED_BY(mu_) = 0;  // clients + threads at the last look
+  // Monitoring (Go: s.http, s.httpReqStats, s.configTime).
+  std::unique_ptr<httpMonitor> http_ GUARDED_BY(mu_);
+  std::map<std::string, uint64_t> httpReqStats_ GUARDED_BY(mu_);
+  std::atomic<std::chrono::system_clock::time_point> configTime_;
 
   // Logging (Go: s.logging): the back end is swapped under logMu_; the level
   // switches are atomics so disabled Debugf/Tracef cost one load.

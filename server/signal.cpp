@@ -10,6 +10,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -70,7 +71,11 @@ void Server::handleSignals() {
           break;
         case SIGHUP:
           Debugf("Trapped \"hangup\" signal");
-          Errorf("Failed to reload server configuration: config reload is not supported yet by gnatsd-cpp");
+          try {
+            Reload();
+          } catch (const std::exception& e) {
+            Errorf("Failed to reload server configuration: %s", e.what());
+          }
           break;
         default:
           break;
@@ -132,7 +137,12 @@ std::string ProcessSignal(std::string_view command, std::string_view pidStr) {
   else if (command == CommandReopen) sig = SIGUSR1;
   else if (command == CommandReload) sig = SIGHUP;
   else return "unknown signal \"" + std::string(command) + "\"";
-  if (::kill(pid, sig) != 0) return std::string("os: process: ") + std::strerror(errno);
+  if (::kill(pid, sig) != 0) {
+    // Go printed the errno text as is, lower case: "no such process".
+    std::string err = std::strerror(errno);
+    if (!err.empty()) err[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(err[0])));
+    return err;
+  }
   return "";
 }
 

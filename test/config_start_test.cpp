@@ -34,6 +34,9 @@ std::string outcome(const fs::path& p) {
   }
   opts.Host = "127.0.0.1";
   opts.Port = -1;
+  // A monitor on a random port too, never the file's fixed one.
+  if (opts.HTTPPort != 0) opts.HTTPPort = -1;
+  if (opts.HTTPSPort != 0) opts.HTTPSPort = -1;
   opts.PidFile.clear();
   opts.LogFile.clear();
   try {

@@ -7,6 +7,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -57,7 +58,9 @@ RemoteSysLogger::RemoteSysLogger(const std::string& fqn, bool debug, bool trace)
   ::gethostname(host, sizeof host - 1);
   hostname_ = host;
   if (scheme == "unix") {
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    // Go's net.Dial("unix", ...) is a stream socket (datagram is "unixgram").
+    stream_ = true;
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un sa {};
     sa.sun_family = AF_UNIX;
     std::strncpy(sa.sun_path, rest.c_str(), sizeof sa.sun_path - 1);
@@ -107,11 +110,19 @@ RemoteSysLogger::~RemoteSysLogger() {
 
 void RemoteSysLogger::send(int severity, std::string_view msg) {
   // Facility bits are 0 for the remote writer, as in gnatsd.
+  // Go's time.RFC3339 of the local time: "Z" for UTC, else "+hh:mm".
   std::time_t now = std::time(nullptr);
   struct tm tm;
-  ::gmtime_r(&now, &tm);
+  ::localtime_r(&now, &tm);
   char ts[40];
-  std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  size_t n = std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+  const long off = tm.tm_gmtoff;
+  if (off == 0) {
+    std::snprintf(ts + n, sizeof ts - n, "Z");
+  } else {
+    const long a = off < 0 ? -off : off;
+    std::snprintf(ts + n, sizeof ts - n, "%c%02ld:%02ld", off < 0 ? '-' : '+', a / 3600, (a / 60) % 60);
+  }
   // Appended piece by piece: `"<" + std::to_string(...)` trips GCC 12's bogus
   // -Wrestrict at -O3 (PR 105329).
   std::string line = "<";

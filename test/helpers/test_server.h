@@ -59,6 +59,7 @@ class Conn {
   // name `host` when the context verifies). False with *err on failure.
   bool startTLS(SSL_CTX* ctx, const std::string& host, std::string* err);
   bool isTLS() const { return ssl_ != nullptr; }
+  SSL* ssl() const { return ssl_.get(); }  // null for a plain connection
   bool valid() const { return fd_.valid(); }
   int fd() const { return fd_.get(); }
   // Sends all bytes (Go: sendProto). Returns false on a write error.

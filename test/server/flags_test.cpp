@@ -141,8 +141,9 @@ TEST_CASE("TestFlagsNotSupportedYet", "[flags]") {
   CHECK_THROWS_WITH(ConfigureOptions({"--routes", "nats://127.0.0.1:6222"}),
                     "Solicited routes require cluster capabilities, e.g. --cluster.");
   CHECK_THROWS_WITH(ConfigureOptions({"--cluster", "nats://127.0.0.1:6222"}), Catch::Contains("not supported yet"));
-  CHECK_THROWS_WITH(ConfigureOptions({"-m", "8222"}), Catch::Contains("not supported yet"));
-  CHECK_THROWS_WITH(ConfigureOptions({"-ms", "8222"}), Catch::Contains("not supported yet"));
+  // Monitoring is served now (test/monitor_test.cpp starts it from flags).
+  CHECK(ConfigureOptions({"-m", "8222"}).opts.HTTPPort == 8222);
+  CHECK(ConfigureOptions({"-ms", "8222"}).opts.HTTPSPort == 8222);
   CHECK_THROWS_WITH(ConfigureOptions({"--profile", "6060"}), Catch::Contains("not supported yet"));
 }
 

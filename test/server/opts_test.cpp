@@ -1144,7 +1144,8 @@ TEST_CASE("conf/samples parse into the options they describe", "[opts][samples]"
   const std::string dir = std::string(GNATSD_SOURCE_DIR) + "/conf/samples/";
   Options single = ProcessConfigFile(dir + "single.conf");
   CHECK(single.Port == 4222);
-  CHECK(single.HTTPPort == 0);  // commented out until monitoring lands
+  CHECK(single.HTTPHost == "127.0.0.1");
+  CHECK(single.HTTPPort == 8222);
   CHECK(single.MaxConn == 10000);
   CHECK(single.MaxControlLine == 1024);
   CHECK(single.MaxPayload == 1048576);

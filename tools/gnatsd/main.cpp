@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   }
   try {
     auto s = Server::New(cl.opts);
+    s->SetFlagSnapshot(cl.flagOpts);
     s->ConfigureLogger();
     Run(*s);
   } catch (const std::exception& e) {

@@ -1,0 +1,693 @@
+// Go: server/reload_test.go (gnatsd v1.0.0)
+// Config reload: what changes live, what is refused with nothing changed,
+// and what happens to connected clients. The cluster tests of the Go file
+// wait for clustering (docs/GO_MAPPING.md).
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "test/helpers/capturing_logger.h"
+#include "test/helpers/child_process.h"
+#include "test/helpers/test_server.h"
+
+using namespace gnatsd::test;
+using gnatsd::server::ConfigError;
+
+namespace {
+
+// A config file in a fresh directory that a test rewrites between reloads
+// (Go: newServerWithSymlinkConfig and createSymlink).
+class reloadConfig {
+ public:
+  reloadConfig() : dir_(tmp_.path().string()), path_(tmp_.file("tmp.conf")) {}
+  const std::string& path() const { return path_; }
+  const std::string& dir() const { return dir_; }
+  void write(const std::string& content) {
+    // Written aside and renamed, as an editor or a config manager does.
+    const std::string tmp = path_ + ".new";
+    {
+      std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+      f << content;
+    }
+    REQUIRE(std::rename(tmp.c_str(), path_.c_str()) == 0);
+  }
+  // One of gnatsd's reload test configs, on 127.0.0.1 instead of localhost
+  // (which may resolve to ::1 first).
+  void use(const std::string& name) {
+    std::string content = readFile("./configs/server/reload/" + name);
+    REQUIRE(!content.empty());
+    write(std::regex_replace(content, std::regex("localhost:-1"), "\"127.0.0.1:-1\""));
+  }
+
+ private:
+  TempDir tmp_;
+  std::string dir_, path_;
+};
+
+// Go: runServerWithSymlinkConfig.
+std::unique_ptr<Server> runWithConfig(reloadConfig& cfg, const std::string& name,
+                                      std::shared_ptr<capturingLogger> log = nullptr) {
+  cfg.use(name);
+  Options opts = LoadConfig(cfg.path());
+  if (log) return runLogged(opts, log);
+  return RunServer(opts);
+}
+
+// CONNECT without credentials, then PING/PONG, on a client whose INFO was read.
+void connectPlain(Conn& c) {
+  sendProto(c, "CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPING\r\n");
+  expectResult(c, pongRe);
+}
+
+// A client that sent CONNECT (with credentials) and got its PONG.
+Conn connectAs(Server& s, std::string_view token, std::string_view user, std::string_view pass) {
+  Conn c = createClientConn(s);
+  checkInfoMsg(c);
+  doAuthConnect(c, token, user, pass);
+  sendProto(c, "PING\r\n");
+  expectResult(c, okRe);
+  expectResult(c, pongRe);
+  return c;
+}
+
+// A CONNECT the server must refuse with gnatsd's authorization error.
+void expectRefused(Server& s, std::string_view token, std::string_view user, std::string_view pass) {
+  Conn c = createClientConn(s);
+  checkInfoMsg(c);
+  doAuthConnect(c, token, user, pass);
+  expectResult(c, std::regex("-ERR 'Authorization Violation'\r\n"));
+  CHECK(c.waitClosed(2s));
+}
+
+// A connection the reload cut: told why, then closed.
+void expectCut(Conn& c, const std::string& err) {
+  expectResult(c, std::regex("-ERR '" + err + "'\r\n"));
+  CHECK(c.waitClosed(2s));
+}
+
+// SHA-256 of a certificate, or of the first one in a PEM file.
+std::string certFingerprint(const X509* x) {
+  REQUIRE(x != nullptr);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  REQUIRE(X509_digest(x, EVP_sha256(), md, &n) == 1);
+  return std::string(reinterpret_cast<char*>(md), n);
+}
+std::string fileFingerprint(const std::string& path) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "r"), std::fclose);
+  REQUIRE(f);
+  std::unique_ptr<X509, void (*)(X509*)> x(PEM_read_X509(f.get(), nullptr, nullptr, nullptr), X509_free);
+  return certFingerprint(x.get());
+}
+
+void expectReloadError(Server& s, const std::string& text) {
+  try {
+    s.Reload();
+    FAIL("Reload succeeded; expected: " << text);
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).find(text) != std::string::npos);
+    INFO(e.what());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("TestConfigReloadNoConfigFile", "[reload]") {
+  auto s = RunServer(DefaultTestOptions());
+  const auto loaded = s->ConfigLoadTime();
+  CHECK_THROWS_WITH(s->Reload(), "Can only reload config when a file is provided using -c or --config");
+  CHECK(s->ConfigLoadTime() == loaded);
+}
+
+TEST_CASE("TestConfigReloadUnsupported", "[reload]") {
+  // Go: the cluster host changed; here every setting that cannot change
+  // live is refused with gnatsd's text, and nothing of the file is applied
+  // (trace below is reloadable, but is refused with the rest).
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "basic.conf");
+  const auto loaded = s->ConfigLoadTime();
+  const auto before = s->getOpts();
+  const int port = s->Port();
+
+  cfg.write("listen: \"0.0.0.0:-1\"\ntrace: true\n");
+  expectReloadError(*s, "Config reload not supported for Host: old=127.0.0.1, new=0.0.0.0");
+  cfg.write("listen: \"127.0.0.1:" + std::to_string(port == 65535 ? 65534 : port + 1) + "\"\ntrace: true\n");
+  expectReloadError(*s, "Config reload not supported for Port: old=" + std::to_string(port));
+  cfg.write("listen: \"127.0.0.1:-1\"\ntrace: true\nprof_port: 6060\n");
+  expectReloadError(*s, "Config reload not supported for ProfPort: old=0, new=6060");
+  cfg.write("listen: \"127.0.0.1:-1\"\ntrace: true\ncluster { listen: \"127.0.0.1:-1\" }\n");
+  expectReloadError(*s, "Clustering (cluster port, routes) is not supported yet by gnatsd-cpp");
+
+  const auto after = s->getOpts();
+  CHECK(after == before);  // the same snapshot: nothing was swapped in
+  CHECK_FALSE(after->Trace);
+  CHECK(s->ConfigLoadTime() == loaded);
+  // And the server still serves.
+  Conn c = createClientConn(*s);
+  checkInfoMsg(c);
+  connectPlain(c);
+}
+
+TEST_CASE("TestConfigReloadInvalidConfig", "[reload]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "basic.conf");
+  const auto loaded = s->ConfigLoadTime();
+  const auto before = s->getOpts();
+
+  cfg.use("invalid.conf");
+  try {
+    s->Reload();
+    FAIL("Reload of a config that does not parse succeeded");
+  } catch (const ConfigError& e) {
+    // file:line:col, as at start.
+    CHECK(std::string(e.what()).rfind(cfg.path() + ":", 0) == 0);
+  }
+  // Values out of range are refused the same way.
+  cfg.write("listen: \"127.0.0.1:-1\"\nmax_payload: -1\n");
+  expectReloadError(*s, "max_payload");
+  CHECK(s->getOpts() == before);
+  CHECK(s->ConfigLoadTime() == loaded);
+}
+
+TEST_CASE("TestConfigReload", "[reload]") {
+  // Go: TestConfigReload with reload.conf, less the cluster block. Every
+  // reloadable setting changes; clients and INFO see it.
+  reloadConfig cfg;
+  auto log = std::make_shared<capturingLogger>();
+  auto s = runWithConfig(cfg, "basic.conf", log);
+  const auto loaded = s->ConfigLoadTime();
+  const std::string pidFile = cfg.dir() + "/gnatsd.pid";
+  Conn before = createClientConn(*s);
+  checkInfoMsg(before);
+  connectPlain(before);
+
+  cfg.write(R"(listen: "127.0.0.1:-1"
+debug: true
+trace: true
+logtime: true
+pid_file: ")" + pidFile + R"("
+max_control_line: 512
+ping_interval: 5
+ping_max: 1
+write_deadline: "3s"
+max_payload: 1024
+max_pending: 10000000
+tls {
+  cert_file: "./configs/certs/server-cert.pem"
+  key_file: "./configs/certs/server-key.pem"
+  ca_file: "./configs/certs/ca.pem"
+  verify: true
+}
+authorization {
+  user: tyler
+  password: T0pS3cr3t
+  timeout: 2
+}
+)");
+  s->Reload();
+
+  auto updated = s->getOpts();
+  CHECK(updated->Trace);
+  CHECK(updated->Debug);
+  CHECK(updated->Logtime);
+  REQUIRE(updated->TLSConfig);
+  CHECK(updated->TLSConfig->Verify);
+  CHECK(updated->Username == "tyler");
+  CHECK(updated->Password == "T0pS3cr3t");
+  CHECK(updated->AuthTimeout == 2);
+  CHECK(updated->PidFile == pidFile);
+  CHECK(updated->MaxControlLine == 512);
+  CHECK(updated->PingInterval == 5s);
+  CHECK(updated->MaxPingsOut == 1);
+  CHECK(updated->WriteDeadline == 3s);
+  CHECK(updated->MaxPayload == 1024);
+  CHECK(updated->MaxPending == 10000000);
+  CHECK(updated->Port == s->Port());  // the random port kept
+  CHECK(s->ConfigLoadTime() > loaded);
+
+  // The pid file is written at once.
+  CHECK(readFile(pidFile) == std::to_string(::getpid()));
+  // Every change is logged, then the reload itself.
+  for (const char* line : {"Reloaded: trace = true", "Reloaded: debug = true", "Reloaded: logtime = true",
+                           "Reloaded: authorization username", "Reloaded: authorization password",
+                           "Reloaded: ping_interval = 5s", "Reloaded: ping_max = 1",
+                           "Reloaded: authorization timeout = 2", "Reloaded: max_control_line = 512",
+                           "Reloaded: max_payload = 1024", "Reloaded: pid_file = ", "Reloaded: tls = enabled",
+                           "Reloaded: write_deadline = 3s", "Reloaded: max_pending = 10000000",
+                           "Reloaded server configuration"}) {
+    INFO(log->all());
+    CHECK(log->contains(line));
+  }
+  // New clients get the new INFO.
+  Conn c = createClientConn(*s);
+  nlohmann::json info = checkInfoMsg(c);
+  CHECK(info.value("tls_required", false));
+  CHECK(info.value("ssl_required", false));
+  CHECK(info.value("tls_verify", false));
+  CHECK(info.value("auth_required", false));
+  CHECK(info.value("max_payload", 0) == 1024);
+  // The client from before had no credentials: cut.
+  expectCut(before, "Authorization Violation");
+}
+
+TEST_CASE("TestConfigReloadRotateTLS", "[reload][tls]") {
+  // Go: tls_test.conf, then tls_verify_test.conf. Go's second file trusts
+  // the new certificate itself; ours is signed by the test CA, so the new
+  // block trusts ca.pem for client certificates.
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "tls_test.conf");
+  auto trusting = makeClientTLSContext({"./configs/certs/ca.pem", "", ""});
+  Conn nc = createClientConn(*s);
+  checkInfoMsg(nc);
+  std::string err;
+  REQUIRE(nc.startTLS(trusting.get(), "localhost", &err));
+  CHECK(certFingerprint(SSL_get0_peer_certificate(nc.ssl())) == fileFingerprint("./configs/certs/server.pem"));
+  sendProto(nc, "CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB foo 1\r\nPING\r\n");
+  expectResult(nc, pongRe);
+
+  // A new key pair, and client certificates required.
+  cfg.write(R"(listen: "127.0.0.1:-1"
+tls {
+  cert_file: "./configs/certs/cert.new.pem"
+  key_file: "./configs/certs/key.new.pem"
+  ca_file: "./configs/certs/ca.pem"
+  verify: true
+  timeout: 2
+}
+)");
+  s->Reload();
+
+  {
+    // Without a certificate: refused.
+    Conn c = createClientConn(*s);
+    CHECK(checkInfoMsg(c).value("tls_verify", false));
+    if (c.startTLS(trusting.get(), "localhost", &err)) {
+      // TLS 1.3: the client finishes first; the refusal comes as the
+      // server ends the connection (the write may already fail).
+      c.send("CONNECT {}\r\nPING\r\n");
+      CHECK(c.waitClosed(2s));
+      CHECK(c.buffer().find("PONG") == std::string::npos);
+    }
+  }
+  {
+    // With one: accepted, and the server shows its new certificate.
+    auto withCert = makeClientTLSContext(
+        {"./configs/certs/ca.pem", "./configs/certs/client-cert.pem", "./configs/certs/client-key.pem"});
+    Conn c = createClientConn(*s);
+    checkInfoMsg(c);
+    INFO("handshake: " << err);
+    REQUIRE(c.startTLS(withCert.get(), "localhost", &err));
+    CHECK(certFingerprint(SSL_get0_peer_certificate(c.ssl())) == fileFingerprint("./configs/certs/cert.new.pem"));
+    sendProto(c, "CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPING\r\n");
+    expectResult(c, pongRe);
+  }
+  // The connection made before the reload still works.
+  sendProto(nc, "PUB foo 5\r\nhello\r\n");
+  auto msgs = expectMsgs(nc, 1);
+  checkMsg(msgs[0], "foo", "1", "", "5", "hello");
+}
+
+TEST_CASE("TestConfigReloadEnableTLS", "[reload][tls]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "basic.conf");
+  Conn plain = createClientConn(*s);
+  CHECK_FALSE(checkInfoMsg(plain).value("tls_required", false));
+  connectPlain(plain);
+
+  cfg.use("tls_test.conf");
+  s->Reload();
+  // A plain client is now refused...
+  {
+    Conn c = createClientConn(*s);
+    CHECK(checkInfoMsg(c).value("tls_required", false));
+    sendProto(c, "CONNECT {\"verbose\":false}\r\nPING\r\n");
+    expectResult(c, std::regex("-ERR 'Secure Connection - TLS Required'\r\n"));
+    CHECK(c.waitClosed(2s));
+  }
+  // ...a TLS one accepted.
+  auto anyServer = makeClientTLSContext({"", "", ""});
+  Conn c = createClientConn(*s);
+  checkInfoMsg(c);
+  std::string err;
+  INFO("handshake: " << err);
+  REQUIRE(c.startTLS(anyServer.get(), "127.0.0.1", &err));
+  sendProto(c, "CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPING\r\n");
+  expectResult(c, pongRe);
+  // The plain client from before is left alone, as in gnatsd.
+  sendProto(plain, "PING\r\n");
+  expectResult(plain, pongRe);
+}
+
+TEST_CASE("TestConfigReloadDisableTLS", "[reload][tls]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "tls_test.conf");
+  cfg.use("basic.conf");
+  s->Reload();
+  Conn c = createClientConn(*s);
+  nlohmann::json info = checkInfoMsg(c);
+  CHECK_FALSE(info.value("tls_required", true));
+  CHECK_FALSE(info.value("ssl_required", true));
+  CHECK_FALSE(info.value("tls_verify", true));
+  connectPlain(c);
+}
+
+TEST_CASE("TestConfigReloadRotateUserAuthentication", "[reload][auth]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "single_user_authentication_1.conf");
+  Conn nc = connectAs(*s, "", "tyler", "T0pS3cr3t");
+  cfg.use("single_user_authentication_2.conf");
+  s->Reload();
+  expectRefused(*s, "", "tyler", "T0pS3cr3t");
+  connectAs(*s, "", "derek", "passw0rd");
+  expectCut(nc, "Authorization Violation");
+}
+
+TEST_CASE("TestConfigReloadEnableUserAuthentication", "[reload][auth]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "basic.conf");
+  Conn nc = createClientConn(*s);
+  checkInfoMsg(nc);
+  connectPlain(nc);
+  cfg.use("single_user_authentication_1.conf");
+  s->Reload();
+  expectRefused(*s, "", "", "");
+  connectAs(*s, "", "tyler", "T0pS3cr3t");
+  expectCut(nc, "Authorization Violation");
+}
+
+TEST_CASE("TestConfigReloadDisableUserAuthentication", "[reload][auth]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "single_user_authentication_1.conf");
+  Conn nc = connectAs(*s, "", "tyler", "T0pS3cr3t");
+  cfg.use("basic.conf");
+  s->Reload();
+  Conn c = createClientConn(*s);
+  CHECK_FALSE(checkInfoMsg(c).value("auth_required", true));
+  connectPlain(c);
+  // The authenticated client stays.
+  sendProto(nc, "PING\r\n");
+  expectResult(nc, pongRe);
+}
+
+TEST_CASE("TestConfigReloadRotateTokenAuthentication", "[reload][auth]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "token_authentication_1.conf");
+  Conn nc = connectAs(*s, "T0pS3cr3t", "", "");
+  cfg.use("token_authentication_2.conf");
+  s->Reload();
+  expectRefused(*s, "T0pS3cr3t", "", "");
+  connectAs(*s, "passw0rd", "", "");
+  expectCut(nc, "Authorization Violation");
+}
+
+TEST_CASE("TestConfigReloadEnableTokenAuthentication", "[reload][auth]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "basic.conf");
+  Conn nc = createClientConn(*s);
+  checkInfoMsg(nc);
+  connectPlain(nc);
+  cfg.use("token_authentication_1.conf");
+  s->Reload();
+  expectRefused(*s, "", "", "");
+  connectAs(*s, "T0pS3cr3t", "", "");
+  expectCut(nc, "Authorization Violation");
+}
+
+TEST_CASE("TestConfigReloadDisableTokenAuthentication", "[reload][auth]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "token_authentication_1.conf");
+  Conn nc = connectAs(*s, "T0pS3cr3t", "", "");
+  cfg.use("basic.conf");
+  s->Reload();
+  Conn c = createClientConn(*s);
+  checkInfoMsg(c);
+  connectPlain(c);
+  sendProto(nc, "PING\r\n");
+  expectResult(nc, pongRe);
+}
+
+TEST_CASE("TestConfigReloadRotateUsersAuthentication", "[reload][auth]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "multiple_users_1.conf");
+  Conn alice = connectAs(*s, "", "alice", "foo");
+  Conn bob = connectAs(*s, "", "bob", "bar");
+  sendProto(bob, "SUB foo 1\r\nPING\r\n");
+  expectResult(bob, okRe);
+  expectResult(bob, pongRe);
+
+  cfg.use("multiple_users_2.conf");  // alice's password changes, bob's does not
+  s->Reload();
+  expectRefused(*s, "", "alice", "foo");
+  connectAs(*s, "", "alice", "baz");
+  expectCut(alice, "Authorization Violation");
+  // bob keeps his connection and his subscription.
+  sendProto(bob, "PUB foo 5\r\nhello\r\nPING\r\n");
+  expectResult(bob, okRe);
+  auto msgs = expectMsgs(bob, 1);
+  checkMsg(msgs[0], "foo", "1", "", "5", "hello");
+}
+
+TEST_CASE("TestConfigReloadEnableUsersAuthentication", "[reload][auth]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "basic.conf");
+  Conn nc = createClientConn(*s);
+  checkInfoMsg(nc);
+  connectPlain(nc);
+  cfg.use("multiple_users_1.conf");
+  s->Reload();
+  expectRefused(*s, "", "", "");
+  connectAs(*s, "", "alice", "foo");
+  expectCut(nc, "Authorization Violation");
+}
+
+TEST_CASE("TestConfigReloadDisableUsersAuthentication", "[reload][auth]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "multiple_users_1.conf");
+  Conn alice = connectAs(*s, "", "alice", "foo");
+  cfg.use("basic.conf");
+  s->Reload();
+  Conn c = createClientConn(*s);
+  CHECK_FALSE(checkInfoMsg(c).value("auth_required", true));
+  connectPlain(c);
+  sendProto(alice, "PING\r\n");
+  expectResult(alice, pongRe);
+}
+
+TEST_CASE("TestConfigReloadChangePermissions", "[reload][auth]") {
+  reloadConfig cfg;
+  auto log = std::make_shared<capturingLogger>();
+  auto s = runWithConfig(cfg, "authorization_1.conf", log);
+  // bob may publish to req.foo and req.bar and subscribe to _INBOX.>.
+  Conn bob = connectAs(*s, "", "bob", "bar");
+  Conn alice = connectAs(*s, "", "alice", "foo");
+  sendProto(bob, "SUB _INBOX.> 1\r\nPING\r\n");
+  expectResult(bob, okRe);
+  expectResult(bob, pongRe);
+  sendProto(alice, "SUB req.foo 2\r\nPING\r\n");
+  expectResult(alice, okRe);
+  expectResult(alice, pongRe);
+  sendProto(alice, "PUB _INBOX.foo 5\r\nhello\r\n");
+  expectResult(alice, okRe);
+  checkMsg(expectMsgs(bob, 1)[0], "_INBOX.foo", "1", "", "5", "hello");
+  sendProto(bob, "PUB req.foo 5\r\nworld\r\n");
+  expectResult(bob, okRe);
+  checkMsg(expectMsgs(alice, 1)[0], "req.foo", "2", "", "5", "world");
+
+  // Now bob may publish to _INBOX.foo.bar only, and subscribe to _INBOX.foo.>.
+  cfg.use("authorization_2.conf");
+  s->Reload();
+  // His subscription to _INBOX.> is no longer allowed: removed, and said so.
+  expectResult(bob, std::regex("-ERR 'Permissions Violation for Subscription to \"_INBOX.>\" \\(sid 1\\)'\r\n"));
+  CHECK(checkFor(2s, 10ms, [&] { return log->contains("Removed sub \"_INBOX.>\" for user \"bob\" - not authorized"); }));
+  // Publishing to req.foo is no longer allowed either.
+  sendProto(bob, "PUB req.foo 4\r\nhola\r\n");
+  expectResult(bob, std::regex("-ERR 'Permissions Violation for Publish to \"req.foo\"'\r\n"));
+  // Nothing reaches the removed subscription.
+  sendProto(alice, "PUB _INBOX.foo 5\r\nmundo\r\nPING\r\n");
+  expectResult(alice, okRe);
+  expectResult(alice, pongRe);
+  sendProto(bob, "PING\r\n");
+  expectResult(bob, pongRe);
+  CHECK(bob.buffer().find("mundo") == std::string::npos);
+  // What the new permissions allow works.
+  sendProto(bob, "SUB _INBOX.foo.> 3\r\nPUB _INBOX.foo.bar 7\r\ntesting\r\n");
+  expectResult(bob, okRe);
+  expectResult(bob, okRe);
+  checkMsg(expectMsgs(bob, 1)[0], "_INBOX.foo.bar", "3", "", "7", "testing");
+  // And alice, unrestricted, is untouched.
+  sendProto(alice, "PING\r\n");
+  expectResult(alice, pongRe);
+}
+
+TEST_CASE("TestConfigReloadMaxConnections", "[reload]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "basic.conf");
+  Conn a = createClientConn(*s);
+  checkInfoMsg(a);
+  connectPlain(a);
+  Conn b = createClientConn(*s);
+  checkInfoMsg(b);
+  connectPlain(b);
+  REQUIRE(s->NumClients() == 2);
+
+  cfg.use("max_connections.conf");  // max_connections: 1
+  s->Reload();
+  // One of the two is cut, the other stays.
+  CHECK(checkFor(5s, 10ms, [&] { return s->NumClients() == 1; }));
+  bool aCut = false, bCut = false;
+  REQUIRE(checkFor(5s, 1ms, [&] {
+    aCut = aCut || a.waitClosed(5ms);
+    bCut = bCut || b.waitClosed(5ms);
+    return aCut || bCut;
+  }));
+  REQUIRE(aCut != bCut);
+  Conn& cut = aCut ? a : b;
+  Conn& kept = aCut ? b : a;
+  CHECK(cut.buffer().find("-ERR 'Maximum Connections Exceeded'") != std::string::npos);
+  sendProto(kept, "PING\r\n");
+  expectResult(kept, pongRe);
+  // A new one is refused.
+  Conn c = createClientConn(*s);
+  expectResult(c, std::regex("-ERR 'Maximum Connections Exceeded'\r\n"));
+}
+
+TEST_CASE("TestConfigReloadMaxPayload", "[reload]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "basic.conf");
+  Conn c = createClientConn(*s);
+  checkInfoMsg(c);
+  connectPlain(c);
+  sendProto(c, "SUB foo 1\r\nPUB foo 5\r\nhello\r\n");
+  checkMsg(expectMsgs(c, 1)[0], "foo", "1", "", "5", "hello");
+
+  cfg.use("max_payload.conf");  // max_payload: 1
+  s->Reload();
+  // New clients are told; the connected one is held to it.
+  Conn n = createClientConn(*s);
+  CHECK(checkInfoMsg(n).value("max_payload", 0) == 1);
+  sendProto(c, "PUB foo 5\r\nhello\r\n");
+  expectCut(c, "Maximum Payload Violation");
+}
+
+TEST_CASE("TestConfigReloadFlagsWin", "[reload]") {
+  // C++ only: as at start, a flag beats the file after a reload too.
+  reloadConfig cfg;
+  cfg.write("listen: \"127.0.0.1:-1\"\nmax_payload: 100\n");
+  Options flags;
+  flags.MaxPayload = 0;
+  flags.Debug = true;
+  flags.Explicit.insert("Debug");
+  Options opts = gnatsd::server::MergeOptions(LoadConfig(cfg.path()), flags);
+  auto s = RunServer(opts);
+  s->SetFlagSnapshot(flags);
+  cfg.write("listen: \"127.0.0.1:-1\"\nmax_payload: 200\ndebug: false\n");
+  s->Reload();
+  CHECK(s->getOpts()->MaxPayload == 200);
+  CHECK(s->getOpts()->Debug);  // the flag's value
+}
+
+TEST_CASE("TestConfigReloadDuringTraffic", "[reload]") {
+  // C++ only: reloads while a publisher and a subscriber that stay allowed
+  // run lose no message.
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "multiple_users_1.conf");
+  Conn sub = connectAs(*s, "", "bob", "bar");
+  sendProto(sub, "SUB load 1\r\nPING\r\n");
+  expectResult(sub, okRe);
+  expectResult(sub, pongRe);
+  Conn pub = createClientConn(*s);
+  checkInfoMsg(pub);
+  sendProto(pub, "CONNECT {\"verbose\":false,\"pedantic\":false,\"user\":\"bob\",\"pass\":\"bar\"}\r\nPING\r\n");
+  expectResult(pub, pongRe);
+
+  constexpr int kMsgs = 20000;
+  const std::string files[2] = {readFile("./configs/server/reload/multiple_users_2.conf"),
+                                readFile("./configs/server/reload/multiple_users_1.conf")};
+  std::atomic<bool> done{false};
+  std::atomic<int> reloads{0}, failures{0};
+  std::thread reloader([&] {
+    // Alternate two files that differ in alice's password: each reload
+    // re-checks every client. No Catch2 assertions on this thread.
+    for (int i = 0; !done && i < 200; ++i) {
+      {
+        std::ofstream f(cfg.path() + ".new", std::ios::binary | std::ios::trunc);
+        f << std::regex_replace(files[i % 2], std::regex("localhost:-1"), "\"127.0.0.1:-1\"");
+      }
+      std::rename((cfg.path() + ".new").c_str(), cfg.path().c_str());
+      try {
+        s->Reload();
+        ++reloads;
+      } catch (const std::exception&) {
+        ++failures;
+      }
+      std::this_thread::sleep_for(2ms);
+    }
+  });
+  std::string batch;
+  for (int i = 0; i < kMsgs; ++i) {
+    batch += "PUB load 4\r\nping\r\n";
+    if (batch.size() > 16 * 1024) {
+      REQUIRE(pub.send(batch));
+      batch.clear();
+    }
+  }
+  batch += "PING\r\n";
+  REQUIRE(pub.send(batch));
+  expectResult(pub, pongRe, 10s);
+  sendProto(sub, "PING\r\n");
+  // Every message, then the PONG.
+  const std::string one = "MSG load 1 4\r\nping\r\n";
+  CHECK(checkFor(10s, 5ms, [&] {
+    sub.readSome(5ms);
+    return sub.buffer().find("PONG\r\n") != std::string::npos;
+  }));
+  done = true;
+  reloader.join();
+  CHECK(failures == 0);
+  CHECK(reloads > 0);
+  size_t count = 0;
+  for (size_t pos = 0; (pos = sub.buffer().find(one, pos)) != std::string::npos; pos += one.size()) ++count;
+  CHECK(count == static_cast<size_t>(kMsgs));
+  CHECK(sub.buffer().find("-ERR") == std::string::npos);
+}
+
+TEST_CASE("TestConfigReloadLogFile", "[reload]") {
+  // C++ only: log_file, debug and trace take effect at once; the old file
+  // gets nothing more.
+  reloadConfig cfg;
+  const std::string first = cfg.dir() + "/first.log", second = cfg.dir() + "/second.log";
+  cfg.write("listen: \"127.0.0.1:-1\"\nlog_file: \"" + first + "\"\n");
+  auto s = RunServer(LoadConfig(cfg.path()));  // logs to the file it names
+  CHECK(readFile(first).find("[INF] Server is ready") != std::string::npos);
+  CHECK_FALSE(s->debugEnabled());
+
+  cfg.write("listen: \"127.0.0.1:-1\"\nlog_file: \"" + second + "\"\ndebug: true\ntrace: true\n");
+  s->Reload();
+  CHECK(s->debugEnabled());
+  CHECK(s->traceEnabled());
+  CHECK(readFile(first).find("[INF] Reloaded: log_file = " + second) != std::string::npos);
+  CHECK(readFile(second).find("[INF] Reloaded server configuration") != std::string::npos);
+  Conn c = createClientConn(*s);
+  checkInfoMsg(c);
+  connectPlain(c);
+  // Trace lines of the new client land in the new file.
+  CHECK(checkFor(2s, 10ms, [&] { return readFile(second).find("[TRC] ") != std::string::npos; }));
+  CHECK(readFile(first).find("[TRC] ") == std::string::npos);
+
+  // A log file that cannot be opened fails the reload, and changes nothing.
+  cfg.write("listen: \"127.0.0.1:-1\"\nlog_file: \"" + cfg.dir() + "/no/such/dir/x.log\"\n");
+  expectReloadError(*s, "error opening file");
+  CHECK(s->debugEnabled());
+  CHECK(s->getOpts()->LogFile == second);
+}
