@@ -1,5 +1,7 @@
-// C++ only (Go: time.AfterFunc for the ping, auth and TLS timers)
-// One thread runs every connection timer from a deadline-ordered queue.
+// C++ only (Go: time.AfterFunc for the ping and auth timers)
+// One thread runs every connection timer (and the server's malloc_trim
+// check) from a deadline-ordered queue. The TLS handshake's timeout is a
+// deadline inside the handshake itself (netConn::ServerHandshake).
 #pragma once
 
 #include <chrono>
