@@ -15,13 +15,9 @@ GNATSD = os.environ.get("GNATSD", os.path.join(ROOT, "build", "gnatsd"))
 BENCH = os.environ.get("NATS_BENCH", os.path.join(ROOT, "build", "nats-bench"))
 MSGS = int(os.environ.get("MSGS", "2000000"))
 
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-if hard < N + 100:
-    sys.exit(f"open-file limit {hard} is too low for {N} connections")
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import free_port, raise_nofile
+raise_nofile(N)
 
 def wait_port(port, deadline):
     while True:

@@ -12,13 +12,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GNATSD = os.environ.get("GNATSD", os.path.join(ROOT, "build", "gnatsd"))
 NATS_SERVER = os.environ.get("NATS_SERVER", "/usr/sbin/nats-server")
 
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-if hard < N + 100:
-    sys.exit(f"open-file limit {hard} is too low for {N} connections")
-
-def free_port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import free_port, raise_nofile
+raise_nofile(N)
 
 def status(pid, key):
     for line in open(f"/proc/{pid}/status"):
