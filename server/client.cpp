@@ -441,7 +441,10 @@ void client::finishConnection() {
   {
     MutexLock l(mu_);
     writeCv_.SignalAll();
-    while (flushing_ || writerRunning_) writeCv_.Wait(mu_);
+    // Also wait for a closeConnection another thread is in the middle of
+    // (clearConnection lets mu_ go while a flush finishes): it still
+    // flushes and shuts the socket down.
+    while (flushing_ || writerRunning_ || (closing_ && !closed_)) writeCv_.Wait(mu_);
     // Release the buffers now: cached Sublist results elsewhere may keep
     // this object alive for a while after the connection is gone.
     front_.release();
