@@ -381,40 +381,7 @@ void client::readLoop() {
       closeConnection();
       break;
     }
-    const auto last = std::chrono::system_clock::now();
-    batchLast_ = last;
-    cache_.inMsgs = 0;
-    cache_.inBytes = 0;
-    cache_.subs = 0;
-    ++batch_;
-    if (Error err = parse(std::string_view(b.get(), static_cast<size_t>(n)))) {
-      // Handlers that already answered and closed return these.
-      if (!(err == ErrMaxPayload) && !(err == ErrAuthorization) && !(err == ErrMaxControlLine)) {
-        Errorf("Error reading from client: %s", err.str().c_str());
-        sendErr("Parser Error");
-        closeConnection();
-      }
-      flushClients();
-      break;
-    }
-    inMsgs.fetch_add(cache_.inMsgs, std::memory_order_relaxed);
-    inBytes.fetch_add(cache_.inBytes, std::memory_order_relaxed);
-    srv_->serverStats().inMsgs.fetch_add(cache_.inMsgs, std::memory_order_relaxed);
-    srv_->serverStats().inBytes.fetch_add(cache_.inBytes, std::memory_order_relaxed);
-    bool closed;
-    {
-      // Before the flush: whoever sees the answers (a PONG) sees the activity.
-      MutexLock l(mu_);
-      closed = closed_;
-      if (!closed && (cache_.inMsgs > 0 || cache_.subs > 0)) last_ = std::max(last_, last);
-    }
-    flushClients();
-    // Results cached before the last Sublist change are useless and may pin
-    // closed clients: drop them now rather than at the next publish.
-    if ((!cache_.results.empty() || cache_.last) && cache_.genid != srv_->sublist().GenID()) {
-      cache_.clearResults();
-    }
-    if (closed) break;
+    if (!processBatch(std::string_view(b.get(), static_cast<size_t>(n)))) break;
     // Grow when a read filled the buffer; shrink after two reads in a row
     // that used less than half of it (one alone says little under load).
     if (static_cast<size_t>(n) == bsize && bsize < maxBufSize) {
@@ -432,6 +399,43 @@ void client::readLoop() {
     }
   }
   finishConnection();
+}
+
+bool client::processBatch(std::string_view buf) {
+  const auto last = std::chrono::system_clock::now();
+  batchLast_ = last;
+  cache_.inMsgs = 0;
+  cache_.inBytes = 0;
+  cache_.subs = 0;
+  ++batch_;
+  if (Error err = parse(buf)) {
+    // Handlers that already answered and closed return these.
+    if (!(err == ErrMaxPayload) && !(err == ErrAuthorization) && !(err == ErrMaxControlLine)) {
+      Errorf("Error reading from client: %s", err.str().c_str());
+      sendErr("Parser Error");
+      closeConnection();
+    }
+    flushClients();
+    return false;
+  }
+  inMsgs.fetch_add(cache_.inMsgs, std::memory_order_relaxed);
+  inBytes.fetch_add(cache_.inBytes, std::memory_order_relaxed);
+  srv_->serverStats().inMsgs.fetch_add(cache_.inMsgs, std::memory_order_relaxed);
+  srv_->serverStats().inBytes.fetch_add(cache_.inBytes, std::memory_order_relaxed);
+  bool closed;
+  {
+    // Before the flush: whoever sees the answers (a PONG) sees the activity.
+    MutexLock l(mu_);
+    closed = closed_;
+    if (!closed && (cache_.inMsgs > 0 || cache_.subs > 0)) last_ = std::max(last_, last);
+  }
+  flushClients();
+  // Results cached before the last Sublist change are useless and may pin
+  // closed clients: drop them now rather than at the next publish.
+  if ((!cache_.results.empty() || cache_.last) && cache_.genid != srv_->sublist().GenID()) {
+    cache_.clearResults();
+  }
+  return !closed;
 }
 
 void client::finishConnection() {
@@ -1165,7 +1169,13 @@ void client::kickWriter() {
 
 
 void client::flushOutbound(FlushMode mode, Clock::time_point stallUntil) {
-  if (closed_ || !nc_.valid()) return;
+  if (closed_) return;
+  if (!nc_.valid()) {
+    // No socket: an in-process connection, whose host drains back_ itself
+    // (InProcessConn::Drain waits on writeCv_), or a test's dummy client.
+    writeCv_.SignalAll();
+    return;
+  }
   if (flushing_) {
     // Someone else is writing. A producer whose subscriber is far behind
     // waits for it to drain (bounded); everyone else leaves it to them.

@@ -119,6 +119,10 @@ class client : public std::enable_shared_from_this<client> {
   // Go: readLoop. Reads, parses, flushes what the batch produced; when the
   // connection ends, calls finishConnection().
   void readLoop() EXCLUDES(mu_);
+  // One read's worth of input, as readLoop handles it: parse, account, flush
+  // every client it produced output for. False when the connection is done.
+  // Reader thread (or the one thread an in-process connection lets in).
+  bool processBatch(std::string_view buf) EXCLUDES(mu_);
 
   // Run by the connection's own thread as its last act: closes the
   // connection, waits until no other thread can be writing to the socket
@@ -188,6 +192,7 @@ class client : public std::enable_shared_from_this<client> {
  private:
   friend class Server;
   friend class clientTestPeer;  // white-box tests (test/helpers/client_peer.h)
+  friend class InProcessConn;   // drains the outbound queue of a socketless client
 
   // --- protocol handlers (reader thread) ---
   Error processInfo(std::string_view arg) EXCLUDES(mu_);

@@ -26,6 +26,7 @@ namespace gnatsd::server {
 
 class client;
 class TLSConfig;
+class InProcessConn;
 struct option;
 class httpMonitor;
 struct monitorResponse;
@@ -191,7 +192,12 @@ class Server {
   monitorResponse HandleMonitor(std::string_view target) EXCLUDES(mu_);
 
  private:
+  friend class InProcessConn;
   Server(Options opts, std::shared_ptr<const TLSConfig> tlsConfig);
+  // inproc.cpp: createClient for a connection with no socket. Registers c
+  // (max_connections applies) and queues the INFO; false with *err (the
+  // -ERR text) when refused.
+  bool registerInProcess(const std::shared_ptr<client>& c, std::string* err) EXCLUDES(mu_);
 
   // Go: AcceptLoop. Body of the listener thread.
   void AcceptLoop();

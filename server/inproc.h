@@ -1,0 +1,115 @@
+// C++ only (Go programs embed a server and reach it through a pipe; this
+// has no socket at all)
+// An in-process client connection for a program that embeds the server.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace gnatsd::server {
+
+class Server;
+class client;
+class OutBuf;
+
+// What Connect sends as the connection's CONNECT (credentials are checked
+// as for a network client).
+struct InProcessOptions {
+  std::string name;  // shown in /connz
+  std::string user;
+  std::string pass;
+  std::string token;
+};
+
+// A message the server delivered to one of this connection's subscriptions.
+// The views point into the connection's queue: valid during the Drain
+// callback only (copy what must outlive it).
+struct InProcessMsg {
+  std::string_view subject;
+  std::string_view sid;
+  std::string_view reply;  // empty: none
+  std::string_view data;
+};
+
+// One client connection of the embedding program to its server, with no
+// socket. It is a real client of the server: it has a cid, shows in /connz,
+// is held to the same authorization, permissions, max_payload and
+// max_pending as a network client, and shares the Sublist with network
+// clients (a libnats client receives what it publishes and the reverse).
+//
+// What the server delivers waits in the connection's outbound queue until
+// Drain hands it over, on the thread that calls Drain; a connection that is
+// never drained is cut as a slow consumer once max_pending is queued, as a
+// network client that never reads. There is no ping timer.
+//
+// Thread rule: every method is thread safe; Publish, Subscribe and
+// Unsubscribe of one connection run one at a time. Drain's callback runs
+// without the connection's lock, so it may Publish (a responder's reply). Lifetime: destroy (or
+// Close) every InProcessConn before its Server is destroyed; a Server that
+// shuts down first closes the connection (its methods then report it).
+class InProcessConn {
+ public:
+  // Connects to `s` (started or not). Throws std::runtime_error with the
+  // server's answer when it refuses ("Authorization Violation", "Maximum
+  // Connections Exceeded", "server is shutting down").
+  static std::unique_ptr<InProcessConn> Connect(Server& s, const InProcessOptions& opts = {});
+  ~InProcessConn();  // Close()
+  InProcessConn(const InProcessConn&) = delete;
+  InProcessConn& operator=(const InProcessConn&) = delete;
+
+  // PUB: delivered to every matching subscription before it returns (to
+  // network subscribers' queues, flushed without blocking, as a network
+  // publisher's). False when the connection is closed, or the server cut it
+  // for this publish (LastError says why). A publish the permissions refuse
+  // returns true (the server answers -ERR and goes on, as for a network
+  // client): LastError has it after the next Drain.
+  bool Publish(std::string_view subject, std::string_view data, std::string_view reply = {});
+  // SUB; returns the sid ("" when closed or refused: see LastError).
+  std::string Subscribe(std::string_view subject, std::string_view queue = {});
+  // UNSUB; with max > 0, once the subscription has had `max` messages in
+  // all (at once if it already has, as gnatsd counts).
+  bool Unsubscribe(const std::string& sid, int max = 0);
+
+  // Calls fn for each message queued for this connection, in order, on the
+  // calling thread; when none is queued, waits up to `wait` for one. Returns
+  // how many were handed over. An -ERR from the server is kept in
+  // LastError; once the connection is closed, returns what was left, then 0.
+  size_t Drain(const std::function<void(const InProcessMsg&)>& fn,
+               std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+
+  // The last -ERR the server sent (without the quotes), "" if none.
+  std::string LastError() const;
+  bool IsClosed() const;
+  uint64_t CID() const;
+  // Closes the connection (idempotent); its subscriptions go.
+  void Close();
+
+ private:
+  explicit InProcessConn(std::shared_ptr<client> c);
+  // Feeds protocol bytes as one read batch. Caller holds inMu_.
+  bool feed(std::string_view bytes);
+  // Moves what is queued for the connection into *out, waiting up to
+  // `wait` for something when nothing is.
+  void takeQueued(OutBuf* out, std::chrono::milliseconds wait);
+  // Reads MSG, -ERR and PING frames of `in`: messages to fn (when given),
+  // the last -ERR into lastErr_. Returns the number of messages.
+  size_t parseFrames(std::string_view in, const std::function<void(const InProcessMsg&)>* fn, bool* ping);
+  // After a refused operation: sets LastError from the queued -ERR, leaving
+  // the queue as it is. Caller holds inMu_.
+  void noteRefusal();
+
+  const std::shared_ptr<client> c_;
+  std::mutex inMu_;  // the connection's one "reader" at a time (not held by Drain's callbacks)
+  mutable std::mutex errMu_;
+  std::string lastErr_;  // guarded by errMu_
+  uint64_t nextSid_ = 0; // under inMu_
+  std::string op_;        // under inMu_: the protocol line being fed, reused
+  bool finished_ = false; // under inMu_
+};
+
+}  // namespace gnatsd::server
