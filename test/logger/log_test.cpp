@@ -63,7 +63,8 @@ bool isRecentLocalTime(const std::string& stamp) {
   return t != -1 && t <= now + 60 && t >= now - 60;
 }
 
-const std::string kPidPrefix = "[" + std::to_string(::getpid()) + "] ";
+// Appends, not "[" + std::to_string(...): GCC 12's bogus -Wrestrict at -O3.
+const std::string kPidPrefix = std::string("[").append(std::to_string(::getpid())).append("] ");
 }  // namespace
 
 // Go checks the log package's flags; here the same settings are checked by

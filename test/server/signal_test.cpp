@@ -46,13 +46,14 @@ std::string resolution(const std::vector<int>& pids) {
   if (pids.empty()) return "no gnatsd processes running";
   if (pids.size() == 1) return "unknown signal \"" + std::string(kResolveOnly) + "\"";
   std::string s = "multiple gnatsd processes running:";
-  for (int p : pids) s += "\n" + std::to_string(p);
+  // Appends, not "\n" + std::to_string(p): GCC 12's bogus -Wrestrict at -O3.
+  for (int p : pids) s.append("\n").append(std::to_string(p));
   return s;
 }
 
 std::string pidList(const std::vector<int>& pids) {
   std::string s;
-  for (int p : pids) s += (s.empty() ? "" : " ") + std::to_string(p);
+  for (int p : pids) s.append(s.empty() ? "" : " ").append(std::to_string(p));
   return s;
 }
 
