@@ -157,9 +157,21 @@ void Server::configureAuthorization() {
 }
 
 bool Server::checkAuthorization(client& c) {
-  // Routes authenticate against the cluster credentials once clustering lands.
-  if (c.typ() != CLIENT) return false;
-  return isClientAuthorized(c);
+  switch (c.typ()) {
+    case CLIENT:
+      return isClientAuthorized(c);
+    case ROUTER:
+      return isRouterAuthorized(c);
+  }
+  return false;
+}
+
+bool Server::isRouterAuthorized(client& c) {
+  auto opts = getOpts();
+  if (opts->Cluster.Username.empty()) return true;
+  clientOpts co = c.GetOpts();
+  if (opts->Cluster.Username != co.Username) return false;
+  return comparePasswords(opts->Cluster.Password, co.Password);
 }
 
 bool Server::isClientAuthorized(client& c) {

@@ -209,6 +209,11 @@ client::client(Server* srv, Fd nc, ClientType typ)
     writeDeadlineNs_ = std::chrono::nanoseconds(DEFAULT_FLUSH_DEADLINE).count();
   }
   highWater_ = std::min(maxPending_ / 4, maxHighWater);
+  if (typ_ == ROUTER) {
+    // Go: a route starts from clientOpts{}: neither verbose nor pedantic.
+    opts_.Verbose = opts_.Pedantic = false;
+    verbose_ = pedantic_ = false;
+  }
 }
 
 client::~client() = default;
@@ -346,14 +351,28 @@ void client::armTimers(bool authRequired, std::chrono::nanoseconds authTimeout) 
 }
 
 bool client::tlsHandshake(const TLSConfig& config, std::chrono::nanoseconds timeout) {
-  Debugf("Starting TLS client connection handshake");
+  // A route logs its own start line (createRoute).
+  if (typ_ == CLIENT) Debugf("Starting TLS client connection handshake");
   bool timedOut = false;
   std::string err;
-  if (!nc_.ServerHandshake(config, Clock::now() + timeout, &timedOut, &err)) {
+  const bool ok = nc_.ServerHandshake(config, Clock::now() + timeout, &timedOut, &err);
+  return tlsHandshakeDone(ok, timedOut, err);
+}
+
+bool client::tlsClientHandshake(const TLSConfig& config, const std::string& serverName,
+                                std::chrono::nanoseconds timeout) {
+  bool timedOut = false;
+  std::string err;
+  const bool ok = nc_.ClientHandshake(config, serverName, Clock::now() + timeout, &timedOut, &err);
+  return tlsHandshakeDone(ok, timedOut, err);
+}
+
+bool client::tlsHandshakeDone(bool ok, bool timedOut, const std::string& err) {
+  if (!ok) {
     if (timedOut) {
       Debugf("TLS handshake timeout");
     } else {
-      Debugf("TLS handshake error: %s", err.c_str());
+      Debugf(typ_ == ROUTER ? "TLS route handshake error: %s" : "TLS handshake error: %s", err.c_str());
     }
     // Still in clear: the TLS layer never came up.
     sendErr("Secure Connection - TLS Required");
@@ -471,24 +490,47 @@ Error client::processInfo(std::string_view arg) {
   auto j = parseGoJSON(arg);
   auto bad = [&] { return Error::New("invalid INFO JSON: " + std::string(arg)); };
   if (j.is_discarded() || !(j.is_object() || j.is_null())) return bad();
-  if (j.is_null()) return Error();
-  for (auto item = j.begin(); item != j.end(); ++item) {
-    const std::string k = ToLowerASCII(item.key());
-    const auto& v = item.value();
-    if (v.is_null()) continue;
-    bool ok = true;
-    if (k == "server_id" || k == "version" || k == "go" || k == "host" || k == "ip") {
-      ok = v.is_string();
-    } else if (k == "port" || k == "max_payload") {
-      ok = v.is_number_integer();
-    } else if (k == "auth_required" || k == "ssl_required" || k == "tls_required" || k == "tls_verify") {
-      ok = v.is_boolean();
-    } else if (k == "connect_urls") {
-      ok = v.is_array();
-      for (const auto& u : v) ok = ok && (u.is_string() || u.is_null());
+  Info info;
+  if (!j.is_null()) {
+    for (auto item = j.begin(); item != j.end(); ++item) {
+      const std::string k = ToLowerASCII(item.key());
+      const auto& v = item.value();
+      if (v.is_null()) continue;
+      bool ok = true;
+      if (k == "server_id" || k == "version" || k == "go" || k == "host" || k == "ip") {
+        ok = v.is_string();
+        if (ok) {
+          std::string* dst = k == "server_id" ? &info.ID
+                             : k == "version" ? &info.Version
+                             : k == "go"      ? &info.GoVersion
+                             : k == "host"    ? &info.Host
+                                              : &info.IP;
+          *dst = v.get<std::string>();
+        }
+      } else if (k == "port" || k == "max_payload") {
+        ok = v.is_number_integer() && v.get<int64_t>() >= INT32_MIN && v.get<int64_t>() <= INT32_MAX;
+        if (ok) (k == "port" ? info.Port : info.MaxPayload) = static_cast<int>(v.get<int64_t>());
+      } else if (k == "auth_required" || k == "ssl_required" || k == "tls_required" || k == "tls_verify") {
+        ok = v.is_boolean();
+        if (ok) {
+          bool* dst = k == "auth_required" ? &info.AuthRequired
+                      : k == "ssl_required" ? &info.SSLRequired
+                      : k == "tls_required" ? &info.TLSRequired
+                                            : &info.TLSVerify;
+          *dst = v.get<bool>();
+        }
+      } else if (k == "connect_urls") {
+        ok = v.is_array();
+        for (const auto& u : v) {
+          ok = ok && (u.is_string() || u.is_null());
+          if (ok) info.ClientConnectURLs.push_back(u.is_string() ? u.get<std::string>() : std::string());
+        }
+      }
+      if (!ok) return bad();
     }
-    if (!ok) return bad();
   }
+  // A client's INFO means nothing to the server; a route's is the handshake.
+  if (typ_ == ROUTER) processRouteInfo(info);
   return Error();
 }
 
@@ -537,6 +579,12 @@ Error client::processConnect(std::string_view arg) {
     sendErr(ErrClientConnectedToRoutePort.text());
     closeConnection();
     return ErrClientConnectedToRoutePort;
+  }
+  if (typ_ == ROUTER) {
+    // The peer's server id, until its INFO confirms it.
+    l.Lock();
+    if (route_) route_->remoteID = opts_.Name;
+    l.Unlock();
   }
   if (verbose) sendOK();
   return Error();
@@ -799,6 +847,7 @@ Error client::processSub(std::string_view argo) {
     return Error();
   }
   // A repeated sid (possible from routes) keeps the first subscription.
+  bool shouldForward = false;
   if (subs_.find(sub->sid) == subs_.end()) {
     sub->client = shared_from_this();
     subs_.emplace(sub->sid, sub);
@@ -807,6 +856,8 @@ Error client::processSub(std::string_view argo) {
       if (err) {
         subs_.erase(sub->sid);
         sub->client.reset();
+      } else {
+        shouldForward = typ_ != ROUTER;  // one hop: a route's interest stays here
       }
     }
   }
@@ -816,6 +867,7 @@ Error client::processSub(std::string_view argo) {
     return Error();
   }
   if (verbose_) sendOK();
+  if (shouldForward) srv_->broadcastSubscribe(*sub);
   return Error();
 }
 
@@ -898,7 +950,10 @@ Error client::processUnsub(std::string_view arg) {
       sub->max = max > 0 ? max : 0;
     }
   }
-  if (sub) unsubscribe(sub);
+  if (sub) {
+    unsubscribe(sub);
+    if (typ_ != ROUTER && srv_) srv_->broadcastUnSubscribe(*sub);
+  }
   if (verbose_) sendOK();
   return Error();
 }
@@ -932,7 +987,7 @@ void client::deliverMsg(const std::shared_ptr<subscription>& sub, const msgHeade
     } else if (sub->nm > sub->max) {
       Debugf("Auto-unsubscribe limit [%lld] exceeded\n", static_cast<long long>(sub->max));
       l.Unlock();
-      cl->unsubscribe(sub);
+      autoUnsubscribed(*cl, sub);
       return;
     }
   }
@@ -942,7 +997,7 @@ void client::deliverMsg(const std::shared_ptr<subscription>& sub, const msgHeade
     // Past max_pending: cut it now rather than buffer without bound.
     l.Unlock();
     cl->slowConsumerClose("max_pending");
-    if (unsubAfter) cl->unsubscribe(sub);
+    if (unsubAfter) autoUnsubscribed(*cl, sub);
     return;
   }
   // Every writer of these counters holds cl->mu_, so a plain load and store
@@ -962,7 +1017,13 @@ void client::deliverMsg(const std::shared_ptr<subscription>& sub, const msgHeade
   cl->pcdStamp_ = stamp;
   l.Unlock();
   if (newInBatch) addToPCD(cl, true);
-  if (unsubAfter) cl->unsubscribe(sub);
+  if (unsubAfter) autoUnsubscribed(*cl, sub);
+}
+
+void client::autoUnsubscribed(client& cl, const std::shared_ptr<subscription>& sub) {
+  cl.unsubscribe(sub);
+  // The limit is reached: the other servers drop this interest too.
+  if (cl.typ_ != ROUTER && cl.srv_) cl.srv_->broadcastUnSubscribe(*sub);
 }
 
 void client::processMsg(std::string_view msg) {
@@ -1046,7 +1107,28 @@ void client::processMsg(std::string_view msg) {
   msgh_.append(pa_.szb).append(CR_LF);
   const std::string_view mh(msgh_);
   const msgHeader h{mh.substr(0, si), mh.substr(si)};
-  for (const auto& sub : r->psubs) deliverMsg(sub, h, msg);
+  const bool isRoute = typ_ == ROUTER;
+  if (isRoute) {
+    // A peer picked one of our queue subscribers for this message: it goes
+    // to that one alone, or nowhere if it is gone.
+    std::shared_ptr<subscription> qsub;
+    if (srv_->routeSidQueueSubscriber(pa_.sid, &qsub)) {
+      if (qsub) deliverMsg(qsub, h, msg);
+      return;
+    }
+  }
+  size_t remotesSeen = 0;
+  for (const auto& sub : r->psubs) {
+    client* sc = sub->client.get();
+    if (sc && sc->typ_ == ROUTER) {
+      // One hop: what came from a route never goes to another one; and each
+      // remote server gets the message once, whatever its interest.
+      if (isRoute || !firstToRemote(*sc, &remotesSeen)) continue;
+    }
+    deliverMsg(sub, h, msg);
+  }
+  // Queue groups were resolved by the server the message entered at.
+  if (isRoute) return;
   for (const auto& qsubs : r->qsubs) {
     if (qsubs.empty()) continue;
     std::uniform_int_distribution<size_t> pick(0, qsubs.size() - 1);
@@ -1373,11 +1455,17 @@ void client::closeConnection() {
   subs_.clear();
   writeCv_.SignalAll();
   drainCv_.SignalAll();  // producers waiting for this client to drain
+  std::optional<route> r;
+  if (route_) r = *route_;
   l.Unlock();
-  if (srv_) {
-    srv_->removeClient(this);
-    for (auto& sub : subs) srv_->sublist().Remove(sub);
+  if (!srv_) return;
+  srv_->removeClient(this);
+  for (auto& sub : subs) {
+    srv_->sublist().Remove(sub);
+    // A client's interest leaves the other servers with it.
+    if (typ_ != ROUTER) srv_->broadcastUnSubscribe(*sub);
   }
+  if (r) srv_->reconnectRouteIfNeeded(*r);
 }
 
 }  // namespace gnatsd::server

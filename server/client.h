@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 #include "server/mutex.h"
 #include "server/net.h"
 #include "server/outbuf.h"
+#include "server/route.h"
 #include "server/stringhash.h"
 #include "server/sublist.h"
 #include "server/subscription.h"
@@ -27,6 +29,7 @@
 namespace gnatsd::server {
 
 class Server;
+struct Info;
 
 // Go: CLIENT / ROUTER.
 enum ClientType : int { CLIENT = 0, ROUTER = 1 };
@@ -115,6 +118,13 @@ class client : public std::enable_shared_from_this<client> {
   // name; empty for a plain connection.
   std::string tlsVersion() const { return nc_.isTLS() ? nc_.tlsVersionName() : std::string(); }
   std::string tlsCipherSuite() const;
+  // The dialling side of a route's TLS handshake (Go: tls.Client with
+  // ServerName = serverName), within `timeout`; on failure closes as
+  // tlsHandshake does and returns false. Reader thread, before readLoop.
+  bool tlsClientHandshake(const TLSConfig& config, const std::string& serverName,
+                          std::chrono::nanoseconds timeout) EXCLUDES(mu_);
+  // The common end of both handshakes: logs, and on failure answers and closes.
+  bool tlsHandshakeDone(bool ok, bool timedOut, const std::string& err) EXCLUDES(mu_);
 
   // Go: readLoop. Reads, parses, flushes what the batch produced; when the
   // connection ends, calls finishConnection().
@@ -160,6 +170,13 @@ class client : public std::enable_shared_from_this<client> {
   int64_t pendingBytes() EXCLUDES(mu_);
   bool isAuthTimerSet() EXCLUDES(mu_);
 
+  // --- routes (route.cpp) ---
+  // Go: isSolicitedRoute.
+  bool isSolicitedRoute() EXCLUDES(mu_);
+  // A copy of what this route connection knows of its peer (nullopt for a
+  // client connection).
+  std::optional<route> routeSnapshot() EXCLUDES(mu_);
+
   // What /connz shows of one connection (Go: the fields HandleConnz reads
   // under c.mu). ip and port are empty once the connection is closed, as Go's
   // nil c.nc leaves them; so are the TLS names.
@@ -196,6 +213,13 @@ class client : public std::enable_shared_from_this<client> {
 
   // --- protocol handlers (reader thread) ---
   Error processInfo(std::string_view arg) EXCLUDES(mu_);
+  // Go: processRouteInfo (route.cpp). An INFO from a peer server.
+  void processRouteInfo(Info& info) EXCLUDES(mu_);
+  // Go: sendConnect (route.cpp). Queues the route CONNECT and flushes.
+  void sendConnect(bool tlsRequired) REQUIRES(mu_);
+  // processMsg's once-per-remote-server rule: true the first time this batch
+  // message reaches route connection `rc`'s remote server.
+  bool firstToRemote(client& rc, size_t* seen) EXCLUDES(mu_);
   void processErr(std::string_view arg) EXCLUDES(mu_);
   Error processConnect(std::string_view arg) EXCLUDES(mu_);
   void processPing() EXCLUDES(mu_);
@@ -224,6 +248,9 @@ class client : public std::enable_shared_from_this<client> {
   };
   void deliverMsg(const std::shared_ptr<subscription>& sub, const msgHeader& mh, std::string_view msg)
       EXCLUDES(mu_);
+  // A subscription of cl reached its auto-unsubscribe limit: removes it, and
+  // tells the routes when it is a client's.
+  static void autoUnsubscribed(client& cl, const std::shared_ptr<subscription>& sub);
   // Remembers that cl has output from this read batch (Go: c.pcd[cl]).
   // `stamped` is true when cl->pcdStamp_ was already set under cl->mu_.
   void addToPCD(client* cl, bool stamped = false) EXCLUDES(mu_);
@@ -312,6 +339,8 @@ class client : public std::enable_shared_from_this<client> {
   bool firstPongSent_ GUARDED_BY(mu_) = false;
   bool infoUpdated_ GUARDED_BY(mu_) = false;
   std::string authUser_ GUARDED_BY(mu_);  // who authenticated, for logs and /connz
+  // Set for a route connection before other threads see it (Go: c.route).
+  std::unique_ptr<route> route_ GUARDED_BY(mu_);
 
   // Outbound: producers append to back_; one flusher at a time (flushing_)
   // owns front_ and writes it outside the lock.
@@ -391,6 +420,9 @@ class client : public std::enable_shared_from_this<client> {
     return permsChanged_.load(std::memory_order_relaxed) ? newPerms_.get() : perms_.get();
   }
   static bool canSubscribe(const permissions* perms, std::string_view subject);
+  // The remote server ids one routed message has gone to (Go: processMsg's
+  // rmap); slots are reused so that no message allocates.
+  std::vector<std::string> routeSeen_;
   // Go: pcd. Clients with output from the current batch.
   std::vector<std::shared_ptr<client>> pcd_;
   uint64_t batch_ = 0;

@@ -4,6 +4,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <time.h>
 
 #include <climits>
@@ -59,6 +60,19 @@ BIO_METHOD* socketMethod() {
     return bm;
   }();
   return m;
+}
+
+// An SSL of `ctx` over fd through the BIO above; null if out of memory.
+SSL* sslOver(SSL_CTX* ctx, int fd) {
+  SSL* ssl = SSL_new(ctx);
+  BIO* bio = ssl ? BIO_new(socketMethod()) : nullptr;
+  if (!bio) {
+    if (ssl) SSL_free(ssl);
+    return nullptr;
+  }
+  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd)));
+  SSL_set_bio(ssl, bio, bio);
+  return ssl;
 }
 
 int clampLen(size_t len) { return static_cast<int>(std::min<size_t>(len, INT_MAX)); }
@@ -155,18 +169,53 @@ ssize_t netConn::tlsWrite(const char* p, size_t len) {
 bool netConn::ServerHandshake(const TLSConfig& config, Clock::time_point deadline, bool* timedOut,
                               std::string* err) {
   *timedOut = false;
-  SSL* ssl = SSL_new(config.ctx());
-  BIO* bio = ssl ? BIO_new(socketMethod()) : nullptr;
-  if (!bio) {
-    if (ssl) SSL_free(ssl);
+  SSL* ssl = sslOver(config.ctx(), fd_.get());
+  if (!ssl) {
     *err = tlsErrorString("tls: out of memory");
     return false;
   }
-  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd_.get())));
-  SSL_set_bio(ssl, bio, bio);
   SSL_set_accept_state(ssl);
+  return handshake(ssl, false, std::string(), deadline, timedOut, err);
+}
+
+bool netConn::ClientHandshake(const TLSConfig& config, const std::string& serverName, Clock::time_point deadline,
+                              bool* timedOut, std::string* err) {
+  *timedOut = false;
+  if (config.verify() && serverName.empty()) {
+    // Go will not verify a certificate against no name at all.
+    *err = "tls: either ServerName or InsecureSkipVerify must be specified in the tls.Config";
+    return false;
+  }
+  SSL* ssl = sslOver(config.ctx(), fd_.get());
+  if (!ssl) {
+    *err = tlsErrorString("tls: out of memory");
+    return false;
+  }
+  SSL_set_connect_state(ssl);
+  const bool ip = isIPLiteral(serverName);
+  bool ok = true;
+  // SNI carries host names only (RFC 6066), so Go leaves addresses out of it.
+  if (!ip && !serverName.empty()) ok = SSL_set_tlsext_host_name(ssl, serverName.c_str()) == 1;
+  if (ok && config.verify()) {
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    // Go takes '*' only as a whole leftmost label ("*.example.com", not "f*.example.com").
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, serverName.c_str()) == 1
+            : SSL_set1_host(ssl, serverName.c_str()) == 1;
+  }
+  if (!ok) {
+    SSL_free(ssl);
+    *err = tlsErrorString("tls: invalid server name");
+    return false;
+  }
+  return handshake(ssl, true, serverName, deadline, timedOut, err);
+}
+
+bool netConn::handshake(SSL* ssl, bool client, const std::string& serverName, Clock::time_point deadline,
+                        bool* timedOut, std::string* err) {
   {
     std::lock_guard<std::mutex> l(sslMu_);
+    if (ssl_) SSL_free(ssl_);  // a second handshake on one connection: keep only the new one
     ssl_ = ssl;
   }
   for (;;) {
@@ -181,7 +230,16 @@ bool netConn::ServerHandshake(const TLSConfig& config, Clock::time_point deadlin
         long vr = SSL_get_verify_result(ssl);
         if (vr != X509_V_OK) {
           ERR_clear_error();
-          *err = std::string("tls: failed to verify client's certificate: ") + X509_verify_cert_error_string(vr);
+          if (!client) {
+            *err = std::string("tls: failed to verify client's certificate: ") + X509_verify_cert_error_string(vr);
+            return false;
+          }
+          // A chain that failed verification is not the session's peer
+          // certificate yet, but the chain received keeps it first.
+          X509* leaf = SSL_get0_peer_certificate(ssl);
+          STACK_OF(X509)* chain = leaf ? nullptr : SSL_get_peer_cert_chain(ssl);
+          if (chain && sk_X509_num(chain) > 0) leaf = sk_X509_value(chain, 0);
+          *err = x509ErrorString(vr, leaf, serverName);
           return false;
         }
         *err = tlsErrorString("tls: handshake failure");

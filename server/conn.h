@@ -71,6 +71,19 @@ class netConn {
   // or *err (Go's wording where it has one) set.
   bool ServerHandshake(const TLSConfig& config, Clock::time_point deadline, bool* timedOut, std::string* err);
 
+  // Go: tls.Client(conn, config) with config.ServerName = serverName, then
+  // Handshake() within the deadline (the cluster's tls_timeout), as a route
+  // this server dials does. serverName goes out as SNI unless it is an IP
+  // literal; with config.verify() the server's certificate must chain to the
+  // CA file and match serverName (a DNS SAN, or an IP SAN for an address).
+  // The context's own certificate answers the server's request for one.
+  // Same contract as ServerHandshake: reader thread, before anyone else
+  // writes; false with *timedOut or *err ("x509: certificate signed by
+  // unknown authority", ...). With TLS 1.3 a server that rejects our
+  // certificate says so after this returns: the first Read fails.
+  bool ClientHandshake(const TLSConfig& config, const std::string& serverName, Clock::time_point deadline,
+                       bool* timedOut, std::string* err);
+
   // After a handshake: "1.2", and the suite's IANA id (0 if not TLS).
   bool isTLS() const { return tls_.load(std::memory_order_acquire); }
   std::string tlsVersionName() const;
@@ -85,6 +98,11 @@ class netConn {
   ssize_t tlsWrite(const char* p, size_t len);
   // poll(2) for events until `until` (forever if max()). True if ready.
   bool waitFor(short events, Clock::time_point until);
+  // Both handshakes after their set-up: takes `ssl` (ours from here, freed by
+  // the destructor) and drives it to the end, failure or the deadline. A
+  // client names a verification failure against serverName.
+  bool handshake(SSL* ssl, bool client, const std::string& serverName, Clock::time_point deadline,
+                 bool* timedOut, std::string* err);
 
   Fd fd_;
   SSL* ssl_ = nullptr;         // written before tls_ turns true; freed by the destructor

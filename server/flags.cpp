@@ -54,6 +54,7 @@ Cluster Options:
         --cluster <cluster-url>      Cluster URL for solicited routes
         --no_advertise <bool>        Advertise known cluster IPs to clients
         --connect_retries <number>   For implicit routes, number of connect retries
+        --cluster_name <string>      Accepted for nats-server 2.x tooling; ignored
 
 
 Common Options:
@@ -125,6 +126,7 @@ constexpr FlagDef kFlags[] = {
     {"cluster", Kind::String, "cluster"}, {"cluster_listen", Kind::String, "cluster"},
     {"no_advertise", Kind::Bool, "no_advertise"},
     {"connect_retries", Kind::Int, "connect_retries"},
+    {"cluster_name", Kind::String, "cluster_name"},
     {"help_tls", Kind::Bool, "help_tls"},
     {"tls", Kind::Bool, "tls"}, {"tlsverify", Kind::Bool, "tlsverify"},
     {"tlscert", Kind::String, "tlscert"}, {"tlskey", Kind::String, "tlskey"},
@@ -340,18 +342,13 @@ CommandLine ConfigureOptions(const std::vector<std::string>& argsIn) {
     opts = MergeOptions(fileOpts, opts);
   }
 
-  // Go: configureTLS, then configureClusterOpts. Unlike gnatsd, TLS flags
-  // given with -c are not dropped: they replace the file's tls block.
+  // Go: RemoveSelfReference, configureTLS, then configureClusterOpts. Unlike
+  // gnatsd, TLS flags given with -c are not dropped: they replace the file's
+  // tls block.
+  opts.Routes = RemoveSelfReference(opts.Cluster.Port, opts.Routes);
   configureTLS(opts);
-  if (opts.Cluster.ListenStr.empty() && opts.Cluster.Host.empty() && opts.Cluster.Port == 0 &&
-      !opts.RoutesStr.empty()) {
-    throw ConfigError("Solicited routes require cluster capabilities, e.g. --cluster.");
-  }
+  configureClusterOpts(opts);
   // Features of later issues are refused, never ignored.
-  if (!opts.Cluster.ListenStr.empty() || !opts.RoutesStr.empty() || opts.Cluster.NoAdvertise ||
-      opts.Cluster.ConnectRetries != 0) {
-    notSupportedYet("Clustering (--cluster, --routes, --no_advertise, --connect_retries)");
-  }
   if (opts.ProfPort != 0) notSupportedYet("Profiling (--profile)");
   return cl;
 }

@@ -656,6 +656,38 @@ Options MergeOptions(const Options& fileOpts, const Options& flagOpts) {
   return opts;
 }
 
+void configureClusterOpts(Options& opts) {
+  if (opts.Cluster.ListenStr.empty() && opts.Cluster.Host.empty() && opts.Cluster.Port == 0) {
+    if (!opts.RoutesStr.empty()) throw ConfigError("Solicited routes require cluster capabilities, e.g. --cluster.");
+    return;
+  }
+  if (!opts.Cluster.ListenStr.empty()) {
+    std::string err;
+    auto u = ParseURL(opts.Cluster.ListenStr, &err);
+    if (!u) throw ConfigError(err);
+    std::string host, port;
+    if (!SplitHostPort(u->Host, host, port, err)) throw ConfigError(err);
+    auto p = Atoi(port);
+    if (!p) throw ConfigError("expected integer");
+    if (*p < kMinPort || *p > kMaxPort) {
+      throw ConfigError("Value of Cluster.Port is out of range: " + port + " (must be between " +
+                        std::to_string(kMinPort) + " and " + std::to_string(kMaxPort) + ")");
+    }
+    opts.Cluster.Host = host;
+    opts.Cluster.Port = static_cast<int>(*p);
+    if (u->HasUser) {
+      if (!u->HasPassword) throw ConfigError("Expected cluster password to be set.");
+      opts.Cluster.Username = u->User;
+      opts.Cluster.Password = u->Password;
+    } else {
+      // The flag replaces the file's cluster credentials, also with none.
+      opts.Cluster.Username.clear();
+      opts.Cluster.Password.clear();
+    }
+  }
+  if (!opts.RoutesStr.empty() && opts.Routes.empty()) opts.Routes = RoutesFromStr(opts.RoutesStr);
+}
+
 std::vector<URL> RoutesFromStr(const std::string& routesStr) {
   std::vector<URL> routes;
   std::size_t start = 0;

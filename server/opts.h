@@ -171,6 +171,14 @@ Options MergeOptions(const Options& fileOpts, const Options& flagOpts);
 // gnatsd's text ("TLS Server certificate must be present and valid.").
 void configureTLS(Options& opts);
 
+// Go: configureClusterOpts (main.go). Applies Cluster.ListenStr (--cluster
+// URL: host, port, and user:password, which must come as a pair) over the
+// file's cluster block, and fills Routes from RoutesStr when the file gave
+// none. Throws ConfigError: "Solicited routes require cluster capabilities,
+// e.g. --cluster." for routes without a cluster port, "Expected cluster
+// password to be set.", or the URL's parse error.
+void configureClusterOpts(Options& opts);
+
 // Go: RoutesFromStr. Comma separated URLs; unparsable ones are skipped.
 std::vector<URL> RoutesFromStr(const std::string& routesStr);
 

@@ -61,22 +61,27 @@ std::unique_ptr<Server> Server::New(Options opts) {
   processOptions(opts);
   // An embedder may set the TLS flag fields alone, as main does from flags.
   if (!opts.TLSConfig) configureTLS(opts);
-  std::shared_ptr<const TLSConfig> tlsConfig;
-  if (opts.TLSConfig) {
+  auto gen = [](const std::shared_ptr<TLSConfigOpts>& tc) -> std::shared_ptr<const TLSConfig> {
+    if (!tc) return nullptr;
     try {
-      tlsConfig = GenTLSConfig(*opts.TLSConfig);
+      return GenTLSConfig(*tc);
     } catch (const std::runtime_error& e) {
       throw ConfigError(e.what());
     }
-  }
+  };
+  std::shared_ptr<const TLSConfig> tlsConfig = gen(opts.TLSConfig);
+  std::shared_ptr<const TLSConfig> routeTLSConfig = gen(opts.Cluster.TLSConfig);
   // Features of later issues: refuse clearly rather than run without them.
-  if (opts.Cluster.Port != 0 || !opts.Routes.empty()) notSupportedYet("Clustering (cluster port, routes)");
   if (opts.ProfPort != 0) notSupportedYet("The profiling port");
-  return std::unique_ptr<Server>(new Server(std::move(opts), std::move(tlsConfig)));
+  return std::unique_ptr<Server>(new Server(std::move(opts), std::move(tlsConfig), std::move(routeTLSConfig)));
 }
 
-Server::Server(Options opts, std::shared_ptr<const TLSConfig> tlsConfig)
-    : start_(std::chrono::system_clock::now()), tlsConfig_(tlsConfig), configTime_(start_) {
+Server::Server(Options opts, std::shared_ptr<const TLSConfig> tlsConfig,
+               std::shared_ptr<const TLSConfig> routeTLSConfig)
+    : start_(std::chrono::system_clock::now()),
+      tlsConfig_(tlsConfig),
+      routeTLSConfig_(std::move(routeTLSConfig)),
+      configTime_(start_) {
   const bool tls = tlsConfig != nullptr;
   const bool verify = tlsConfig && tlsConfig->verify();
   info_.ID = genID();
@@ -238,6 +243,18 @@ void Server::Start() {
     opts_ = std::move(updated);
   }
   Noticef("Listening for client connections on %s", JoinHostPort(opts->Host, port).c_str());
+  if (opts->Cluster.Port != 0) {
+    // Go: StartRouting, once the client port is known (route INFO carries it
+    // in connect_urls). Bound before "Server is ready", so that whoever waited
+    // for that line (or ReadyForConnections) finds the cluster port open.
+    try {
+      setupRouting();
+    } catch (const std::runtime_error&) {
+      MutexLock ml(mu_);
+      running_ = false;
+      throw;
+    }
+  }
   if (clientTLSConfig()) Noticef("TLS required for client connections");
   Debugf("Server id is %s", info_.ID.c_str());
   Noticef("Server is ready");
@@ -254,6 +271,10 @@ void Server::Start() {
   runMonitoring();
   startGoRoutine("timer", [this] { timers_.Run(); });
   startGoRoutine("accept:" + std::to_string(port), [this] { AcceptLoop(); });
+  if (opts->Cluster.Port != 0) {
+    startGoRoutine("accept:route", [this] { routeAcceptLoop(); });
+    solicitRoutes(getOpts()->Routes);
+  }
 }
 
 void Server::AcceptLoop() {
@@ -339,6 +360,18 @@ void Server::createClient(Fd conn) {
 }
 
 void Server::removeClient(client* c) {
+  if (c->typ() == ROUTER) {
+    const std::string rID = c->routeSnapshot().value_or(route{}).remoteID;
+    MutexLock l(mu_);
+    auto it = routes_.find(c->cid());
+    if (it != routes_.end() && it->second.get() == c) routes_.erase(it);
+    numRoutes_.store(static_cast<int>(routes_.size()), std::memory_order_relaxed);
+    auto rc = remotes_.find(rID);
+    if (rc != remotes_.end() && rc->second.get() == c) remotes_.erase(rc);  // only if it is this one
+    auto tmp = grTmpClients_.find(c->cid());
+    if (tmp != grTmpClients_.end() && tmp->second.get() == c) grTmpClients_.erase(tmp);
+    return;
+  }
   MutexLock l(mu_);
   auto it = clients_.find(c->cid());
   if (it != clients_.end() && it->second.get() == c) clients_.erase(it);
@@ -415,10 +448,13 @@ void Server::Shutdown() {
     shutdown_ = true;
     running_ = false;
     grWG_.Stop();
-    conns.reserve(clients_.size());
+    conns.reserve(clients_.size() + routes_.size() + grTmpClients_.size());
     for (auto& [cid, c] : clients_) conns.push_back(c);
-    // Wakes the accept loop; the number is closed after it has returned.
+    for (auto& [cid, c] : routes_) conns.push_back(c);
+    for (auto& [cid, c] : grTmpClients_) conns.push_back(c);
+    // Wakes the accept loops; the numbers are closed after they have returned.
     listener_.Shutdown();
+    routeListener_.Shutdown();
     // The same for the monitor's listener and its open requests.
     if (http_) http_->Shutdown();
     stateCv_.SignalAll();
@@ -431,7 +467,11 @@ void Server::Shutdown() {
   removePidFile(getOpts()->PidFile);
   MutexLock l(mu_);
   listener_.Close();
+  routeListener_.Close();
   clients_.clear();
+  routes_.clear();
+  remotes_.clear();
+  grTmpClients_.clear();
   http_.reset();
   shutdownDone_ = true;
   stateCv_.SignalAll();

@@ -19,6 +19,7 @@
 #include "server/mutex.h"
 #include "server/net.h"
 #include "server/opts.h"
+#include "server/route.h"
 #include "server/sublist.h"
 #include "server/timer.h"
 
@@ -27,6 +28,7 @@ namespace gnatsd::server {
 class client;
 class TLSConfig;
 class InProcessConn;
+struct subscription;
 struct option;
 class httpMonitor;
 struct monitorResponse;
@@ -113,6 +115,14 @@ class Server {
   // The connected client with this cid, or null (nats-server 2.x: getClient).
   std::shared_ptr<client> getClient(uint64_t cid) EXCLUDES(mu_);
   uint32_t NumSubscriptions() { return sl_.Count(); }
+  // Go: NumRoutes / NumRemotes. Registered route connections, and the
+  // distinct peer servers they lead to.
+  int NumRoutes() EXCLUDES(mu_);
+  int NumRemotes() EXCLUDES(mu_);
+  // Go: ClusterAddr. "host:port" of the route listener, empty when there is
+  // none; ClusterPort: its port, 0 when none.
+  std::string ClusterAddr() EXCLUDES(mu_);
+  int ClusterPort() EXCLUDES(mu_);
   // Server threads alive right now (listener, readers, writers, timer, signals).
   int64_t NumGoroutines() { return grWG_.Running(); }
 
@@ -193,11 +203,57 @@ class Server {
 
  private:
   friend class InProcessConn;
-  Server(Options opts, std::shared_ptr<const TLSConfig> tlsConfig);
+  friend class client;  // the route hooks of its handlers (route.cpp)
+  Server(Options opts, std::shared_ptr<const TLSConfig> tlsConfig, std::shared_ptr<const TLSConfig> routeTLSConfig);
   // inproc.cpp: createClient for a connection with no socket. Registers c
   // (max_connections applies) and queues the INFO; false with *err (the
   // -ERR text) when refused.
   bool registerInProcess(const std::shared_ptr<client>& c, std::string* err) EXCLUDES(mu_);
+
+  // --- routes (Go: server/route.go; route.cpp) ---
+  // Go: StartRouting's first half (routeAcceptLoop before its loop): binds
+  // the cluster port and builds the route INFO. Throws std::runtime_error
+  // ("Error listening on router port: ...").
+  void setupRouting() EXCLUDES(mu_);
+  // Go: routeAcceptLoop's loop. Body of the route listener thread.
+  void routeAcceptLoop();
+  // Go: solicitRoutes. One dialler thread per configured route.
+  void solicitRoutes(const std::vector<URL>& routes);
+  // Go: connectToRoute / reConnectToRoute. Dial until connected, or (not
+  // tryForEver) until Cluster.ConnectRetries is used up; the thread then
+  // runs the route (createRoute).
+  void connectToRoute(const URL& url, bool tryForEver);
+  void reConnectToRoute(const URL& url, RouteType rtype);
+  // Go: createRoute. Runs the connection's handshake, then its readLoop on
+  // the calling thread. rURL: the URL this server dialled (null: accepted).
+  void createRoute(Fd conn, const URL* rURL);
+  // Go: addRoute. {registered, forward the INFO to the other routes}.
+  std::pair<bool, bool> addRoute(const std::shared_ptr<client>& c) EXCLUDES(mu_);
+  // Go: processImplicitRoute / hasThisRouteConfigured.
+  void processImplicitRoute(const Info& info) EXCLUDES(mu_);
+  bool hasThisRouteConfigured(const Info& info);
+  // Go: forwardNewRouteInfoToKnownServers, sendLocalSubsToRoute.
+  void forwardNewRouteInfoToKnownServers(const Info& info) EXCLUDES(mu_);
+  void sendLocalSubsToRoute(client& route) EXCLUDES(mu_);
+  // Go: broadcastSubscribe / broadcastUnSubscribe / broadcastInterestToRoutes.
+  void broadcastSubscribe(const subscription& sub) EXCLUDES(mu_);
+  void broadcastUnSubscribe(const subscription& sub) EXCLUDES(mu_);
+  void broadcastInterestToRoutes(const std::string& proto) EXCLUDES(mu_);
+  // Go: routeSidQueueSubscriber. True when rsid names a queue subscription;
+  // *sub is then that local subscription, or null when it is gone.
+  bool routeSidQueueSubscriber(std::string_view rsid, std::shared_ptr<subscription>* sub) EXCLUDES(mu_);
+  // Go: updateServerINFO / sendAsyncInfoToClients (connect_urls learned
+  // from a peer, pushed to clients that asked for INFO updates).
+  bool updateServerINFO(const std::vector<std::string>& urls) EXCLUDES(mu_);
+  void sendAsyncInfoToClients() EXCLUDES(mu_);
+  // Go: getClientConnectURLs. Where clients can reach this server.
+  std::vector<std::string> getClientConnectURLs();
+  // Go: the end of closeConnection for a route: re-dial it if gnatsd would.
+  void reconnectRouteIfNeeded(const route& r) EXCLUDES(mu_);
+  // Waits `d` or until shutdown; false when shutting down (Go: rcQuit).
+  bool sleepUnlessShutdown(std::chrono::nanoseconds d) EXCLUDES(mu_);
+  // Every route connection (registered or not yet), taken under mu_.
+  std::vector<std::shared_ptr<client>> routesSnapshot() EXCLUDES(mu_);
 
   // Go: AcceptLoop. Body of the listener thread.
   void AcceptLoop();
@@ -207,8 +263,9 @@ class Server {
   void generateServerInfoJSON() REQUIRES(mu_);
   // Go: configureAuthorization (auth.cpp).
   void configureAuthorization() REQUIRES(mu_);
-  // Go: isClientAuthorized (auth.cpp).
+  // Go: isClientAuthorized / isRouterAuthorized (auth.cpp).
   bool isClientAuthorized(client& c);
+  bool isRouterAuthorized(client& c);
   // Go: logPid. Writes the pid file named in the options; throws
   // std::runtime_error("Could not write pidfile: <why>").
   void logPid();
@@ -286,6 +343,19 @@ class Server {
   std::atomic<int> listenPort_{0};
   std::unordered_map<uint64_t, std::shared_ptr<client>> clients_ GUARDED_BY(mu_);
   std::map<std::string, User> users_ GUARDED_BY(mu_);
+  // Routes (Go: s.routes, s.remotes, s.grTmpClients): registered route
+  // connections by rid, the same by remote server id, and route connections
+  // whose handshake has not registered them yet.
+  std::unordered_map<uint64_t, std::shared_ptr<client>> routes_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::shared_ptr<client>> remotes_ GUARDED_BY(mu_);
+  std::unordered_map<uint64_t, std::shared_ptr<client>> grTmpClients_ GUARDED_BY(mu_);
+  std::atomic<int> numRoutes_{0};  // routes_.size(), read without the lock on every SUB
+  Fd routeListener_ GUARDED_BY(mu_);
+  std::string routeListenAddr_ GUARDED_BY(mu_);
+  int routePort_ GUARDED_BY(mu_) = 0;
+  Info routeInfo_ GUARDED_BY(mu_);
+  std::string routeInfoJSON_ GUARDED_BY(mu_);
+  std::shared_ptr<const TLSConfig> routeTLSConfig_ GUARDED_BY(mu_);  // null: plain routes
   uint64_t totalClients_ GUARDED_BY(mu_) = 0;
   size_t peakClients_ GUARDED_BY(mu_) = 0;  // since the last malloc_trim
   bool trimScheduled_ GUARDED_BY(mu_) = false;

@@ -2,9 +2,11 @@
 // server/server.go, gnatsd v1.0.0)
 #include "server/tls.h"
 
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <cctype>
 #include <cerrno>
@@ -27,6 +29,9 @@ struct PKeyFree {
 };
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
+};
+struct NamesFree {
+  void operator()(GENERAL_NAMES* n) const { GENERAL_NAMES_free(n); }
 };
 struct CtxFree {
   void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
@@ -111,6 +116,47 @@ bool setList(SSL_CTX* ctx, const std::vector<uint16_t>& ids, const Table& table,
   return ok;
 }
 
+std::string asn1Text(const ASN1_STRING* s) {
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     static_cast<size_t>(ASN1_STRING_length(s)));
+}
+
+// Go: x509.HostnameError.Error() (1.8): what the certificate is valid for.
+std::string hostnameError(X509* leaf, const std::string& host) {
+  std::vector<std::string> dns, ips;
+  std::unique_ptr<GENERAL_NAMES, NamesFree> sans(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(leaf, NID_subject_alt_name, nullptr, nullptr)));
+  for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans.get()); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans.get(), i);
+    if (gn->type == GEN_DNS) {
+      dns.push_back(asn1Text(gn->d.dNSName));
+    } else if (gn->type == GEN_IPADD) {
+      const int len = ASN1_STRING_length(gn->d.iPAddress);
+      char buf[INET6_ADDRSTRLEN];
+      const int af = len == 4 ? AF_INET : len == 16 ? AF_INET6 : 0;
+      if (af && inet_ntop(af, ASN1_STRING_get0_data(gn->d.iPAddress), buf, sizeof buf)) ips.emplace_back(buf);
+    }
+  }
+  ERR_clear_error();
+  auto join = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
+  };
+  std::string valid;
+  if (isIPLiteral(host)) {
+    if (ips.empty()) return "x509: cannot validate certificate for " + host + " because it doesn't contain any IP SANs";
+    valid = join(ips);
+  } else if (!dns.empty()) {
+    valid = join(dns);
+  } else {
+    X509_NAME* subject = X509_get_subject_name(leaf);
+    const int i = subject ? X509_NAME_get_index_by_NID(subject, NID_commonName, -1) : -1;
+    if (i >= 0) valid = asn1Text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i)));
+  }
+  return "x509: certificate is valid for " + valid + ", not " + host;
+}
+
 std::string hexUnknown(unsigned v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "Unknown [%x]", v);
@@ -141,6 +187,41 @@ std::string tlsErrorString(const char* fallback) {
   return std::string("tls: ") + reason;
 }
 
+bool isIPLiteral(const std::string& host) {
+  unsigned char addr[sizeof(struct in6_addr)];
+  return inet_pton(AF_INET, host.c_str(), addr) == 1 || inet_pton(AF_INET6, host.c_str(), addr) == 1;
+}
+
+std::string x509ErrorString(long verifyResult, X509* leaf, const std::string& host) {
+  switch (verifyResult) {
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_CERT_UNTRUSTED:
+      return "x509: certificate signed by unknown authority";
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return "x509: certificate has expired or is not yet valid";
+    case X509_V_ERR_INVALID_PURPOSE:
+      return "x509: certificate specifies an incompatible key usage";
+    case X509_V_ERR_INVALID_CA:
+      return "x509: certificate is not authorized to sign other certificates";
+    case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+      return "x509: too many intermediates for path length constraint";
+    case X509_V_ERR_PERMITTED_VIOLATION:
+    case X509_V_ERR_EXCLUDED_VIOLATION:
+      return "x509: a root or intermediate certificate is not authorized to sign in this domain";
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      if (leaf) return hostnameError(leaf, host);
+      return "x509: certificate is not valid for " + host;
+    default:
+      return std::string("x509: ") + X509_verify_cert_error_string(verifyResult);
+  }
+}
+
 std::shared_ptr<const TLSConfig> GenTLSConfig(const TLSConfigOpts& tc) {
   std::unique_ptr<SSL_CTX, CtxFree> ctx(SSL_CTX_new(TLS_method()));
   if (!ctx) throw std::runtime_error(tlsErrorString("tls: cannot create a TLS context"));
@@ -167,6 +248,9 @@ std::shared_ptr<const TLSConfig> GenTLSConfig(const TLSConfigOpts& tc) {
     throw std::runtime_error("error parsing tls config, none of the curve preferences is available in this build");
   }
 
+  // TLS_method() and one trust store: the context accepts and dials (routes).
+  // Dialling, SSL_VERIFY_PEER checks the server's certificate against the same
+  // CA file (OpenSSL ignores FAIL_IF_NO_PEER_CERT there), as Go's RootCAs do.
   if (tc.Verify) SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   // NATS clients do not resume sessions: no TLS 1.3 tickets to make and send.
   SSL_CTX_set_num_tickets(ctx.get(), 0);

@@ -27,7 +27,8 @@ class TLSConfig {
   TLSConfig& operator=(const TLSConfig&) = delete;
 
   SSL_CTX* ctx() const { return ctx_; }
-  // Client certificates are required and verified.
+  // Accepting: client certificates are required and verified. Dialling: the
+  // server's certificate is verified, and its name (netConn::ClientHandshake).
   bool verify() const { return verify_; }
 
  private:
@@ -50,6 +51,17 @@ std::string tlsVersion(int version);
 // ciphersuites.h, and TLS 1.3's as nats-server 2.x names them), else
 // "Unknown [<hex>]".
 std::string tlsCipher(uint16_t id);
+
+// Go: the x509 error a crypto/tls client returns when the server's
+// certificate fails verification with OpenSSL's `verifyResult` (an X509_V_ERR
+// code): "x509: certificate signed by unknown authority", "x509: certificate
+// is valid for localhost, 127.0.0.1, not srvc", ... `leaf` (may be null) is
+// the server's certificate, `host` the name it was checked against.
+std::string x509ErrorString(long verifyResult, X509* leaf, const std::string& host);
+
+// Go: net.ParseIP(host) != nil, which is how crypto/tls tells an address
+// (checked against IP SANs, never sent as SNI) from a name.
+bool isIPLiteral(const std::string& host);
 
 // The reason of the newest OpenSSL error on this thread, prefixed "tls: " as
 // Go's crypto/tls errors are, or `fallback`; clears the thread's error queue.

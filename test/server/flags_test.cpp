@@ -90,9 +90,10 @@ TEST_CASE("TestFlagsPortRange", "[flags][range]") {
   CHECK_THROWS_AS(ConfigureOptions({"-p", "99999"}), FlagError);
   CHECK_THROWS_WITH(ConfigureOptions({"-p", "99999999999999999999"}),
                     "invalid value \"99999999999999999999\" for flag -p: parse error");
-  // connect_retries takes any int, as gnatsd (at or below 0: no retries);
-  // clustering itself is refused for now.
-  CHECK_THROWS_WITH(ConfigureOptions({"--connect_retries", "-1"}), Catch::Contains("Clustering"));
+  // connect_retries takes any int, as gnatsd (at or below 0: no retries).
+  CHECK(ConfigureOptions({"--connect_retries", "-1"}).opts.Cluster.ConnectRetries == -1);
+  CHECK_THROWS_WITH(ConfigureOptions({"--cluster", "nats://127.0.0.1:65536"}),
+                    "Value of Cluster.Port is out of range: 65536 (must be between -1 and 65535)");
 }
 
 TEST_CASE("TestFlagsConfigFileOutOfRange", "[flags][range]") {
@@ -140,11 +141,43 @@ TEST_CASE("TestFlagsTLS", "[flags][tls]") {
 TEST_CASE("TestFlagsNotSupportedYet", "[flags]") {
   CHECK_THROWS_WITH(ConfigureOptions({"--routes", "nats://127.0.0.1:6222"}),
                     "Solicited routes require cluster capabilities, e.g. --cluster.");
-  CHECK_THROWS_WITH(ConfigureOptions({"--cluster", "nats://127.0.0.1:6222"}), Catch::Contains("not supported yet"));
+  // Clustering is served now (test/routes_test.cpp and the cluster tests).
+  CHECK(ConfigureOptions({"--cluster", "nats://127.0.0.1:6222"}).opts.Cluster.Port == 6222);
   // Monitoring is served now (test/monitor_test.cpp starts it from flags).
   CHECK(ConfigureOptions({"-m", "8222"}).opts.HTTPPort == 8222);
   CHECK(ConfigureOptions({"-ms", "8222"}).opts.HTTPSPort == 8222);
   CHECK_THROWS_WITH(ConfigureOptions({"--profile", "6060"}), Catch::Contains("not supported yet"));
+}
+
+TEST_CASE("TestFlagsCluster", "[flags][route]") {
+  // Go: configureClusterOpts.
+  auto o = ConfigureOptions({"--cluster", "nats-route://ruser:rpass@127.0.0.1:6333", "--routes",
+                             "nats-route://127.0.0.1:7001, nats-route://u:p@127.0.0.1:7002"})
+               .opts;
+  CHECK(o.Cluster.Host == "127.0.0.1");
+  CHECK(o.Cluster.Port == 6333);
+  CHECK(o.Cluster.Username == "ruser");
+  CHECK(o.Cluster.Password == "rpass");
+  REQUIRE(o.Routes.size() == 2);
+  CHECK(o.Routes[0].Host == "127.0.0.1:7001");
+  CHECK(o.Routes[1].User == "u");
+  CHECK(o.Routes[1].Password == "p");
+  CHECK_THROWS_WITH(ConfigureOptions({"--cluster", "nats://ruser@127.0.0.1:6333"}),
+                    "Expected cluster password to be set.");
+  CHECK_THROWS_WITH(ConfigureOptions({"--cluster", "nats://127.0.0.1"}),
+                    Catch::Contains("missing port in address"));
+  // The nats-server 2.x flag is taken and has no effect.
+  CHECK(ConfigureOptions({"--cluster", "nats://127.0.0.1:6333", "--cluster_name", "east"}).opts.Cluster.Port == 6333);
+  // The flag replaces the file's cluster credentials, with none if it has none.
+  std::string conf = writeConf(
+      "cluster { listen: 127.0.0.1:6444, authorization { user: fu, password: fp } }\n");
+  auto f = ConfigureOptions({"-c", conf}).opts;
+  CHECK(f.Cluster.Port == 6444);
+  CHECK(f.Cluster.Username == "fu");
+  auto g = ConfigureOptions({"-c", conf, "--cluster", "nats://127.0.0.1:6555"}).opts;
+  CHECK(g.Cluster.Port == 6555);
+  CHECK(g.Cluster.Username.empty());
+  CHECK(g.Cluster.Password.empty());
 }
 
 TEST_CASE("TestFlagsOverrideConfigFile", "[flags]") {
