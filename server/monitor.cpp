@@ -467,13 +467,15 @@ monitorResponse Server::HandleVarz(std::string_view query) {
   pse::ProcUsage(&pcpu, &rss, &vss);
 
   Info info;
-  size_t connections;
+  size_t connections, routes, remotes;
   uint64_t total;
   std::map<std::string, uint64_t> reqStats;
   {
     MutexLock l(mu_);
     info = infoState_;
     connections = clients_.size();
+    routes = routes_.size();
+    remotes = remotes_.size();
     total = totalClients_;
     httpReqStats_[std::string(VarzPath)]++;
     reqStats = httpReqStats_;
@@ -516,8 +518,8 @@ monitorResponse Server::HandleVarz(std::string_view query) {
   v["cpu"] = pcpu;
   v["connections"] = connections;
   v["total_connections"] = total;
-  v["routes"] = 0;
-  v["remotes"] = 0;
+  v["routes"] = routes;
+  v["remotes"] = remotes;
   v["in_msgs"] = stats_.inMsgs.load(std::memory_order_relaxed);
   v["out_msgs"] = stats_.outMsgs.load(std::memory_order_relaxed);
   v["in_bytes"] = stats_.inBytes.load(std::memory_order_relaxed);
@@ -636,17 +638,41 @@ monitorResponse Server::HandleConnz(std::string_view query) {
 }
 
 monitorResponse Server::HandleRoutez(std::string_view query) {
-  // No routes in this build yet: the subs parameter has nothing to list.
-  (void)atoiOrZero(queryGet(query, "subs"));
+  const int subs = atoiOrZero(queryGet(query, "subs"));
   const auto now = system_clock::now();
+  std::vector<std::shared_ptr<client>> routes;
   {
     MutexLock l(mu_);
     httpReqStats_[std::string(RoutezPath)]++;
+    for (auto& [rid, r] : routes_) routes.push_back(r);
+  }
+  std::sort(routes.begin(), routes.end(), [](const auto& a, const auto& b) { return a->cid() < b->cid(); });
+  Json list = Json::array();
+  for (auto& r : routes) {
+    client::monitorInfo mi;
+    r->monitorSnapshot(&mi, subs == 1);
+    const route rt = r->routeSnapshot().value_or(route{});
+    Json ri;
+    ri["rid"] = mi.cid;
+    ri["remote_id"] = rt.remoteID;
+    ri["did_solicit"] = rt.didSolicit;
+    ri["is_configured"] = rt.routeType == Explicit;
+    ri["ip"] = mi.ip;
+    ri["port"] = mi.port;
+    // 1.0.0 never filled this in (always 0); the bytes queued, as nats-server.
+    ri["pending_size"] = mi.pending;
+    ri["in_msgs"] = mi.inMsgs;
+    ri["out_msgs"] = mi.outMsgs;
+    ri["in_bytes"] = mi.inBytes;
+    ri["out_bytes"] = mi.outBytes;
+    ri["subscriptions"] = mi.numSubs;
+    if (!mi.subs.empty()) ri["subscriptions_list"] = mi.subs;
+    list.push_back(std::move(ri));
   }
   Json rs;
   rs["now"] = rfc3339Nano(now);
-  rs["num_routes"] = 0;
-  rs["routes"] = Json::array();
+  rs["num_routes"] = list.size();
+  rs["routes"] = std::move(list);
   return ResponseHandler(query, goMarshalIndent(rs));
 }
 

@@ -41,9 +41,13 @@ class OutBuf {
   template <class... Parts>
   void append(const Parts&... parts) {
     const size_t n = (size_t{0} + ... + parts.size());
+    if (n == 0) return;  // buf_ may still be null: memcpy must not see it
     if (size_ + n > cap_) grow(size_ + n);
     char* out = buf_.get() + size_;
-    ((std::memcpy(out, parts.data(), parts.size()), out += parts.size()), ...);
+    // An empty part may carry a null data(), which memcpy must not get either.
+    ((parts.empty() ? void() : void(std::memcpy(out, parts.data(), parts.size())),
+      out += parts.size()),
+     ...);
     size_ += n;
   }
 

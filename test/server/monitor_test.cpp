@@ -1,6 +1,7 @@
 // Go: server/monitor_test.go (gnatsd v1.0.0)
 // The monitor's endpoints, JSON shape, sorting and paging, from the server's side.
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <chrono>
 #include <set>
 #include <string>
@@ -474,22 +475,98 @@ TEST_CASE("TestConnzSortBadRequest", "[monitor]") {
   }
 }
 
-TEST_CASE("TestConnzWithRoutes", "[monitor]") {
-  // Go starts a second server routed to this one. Routes are not in this
-  // build: /routez answers with none, and routes never show in /connz.
-  auto s = runMonitorServer();
-  Conn nc = createClientConnSubscribeAndPublish(*s);
+TEST_CASE("TestConnzWithRoutes", "[monitor][route]") {
+  Options opts = DefaultMonitorOptions();
+  opts.Cluster.Host = "127.0.0.1";
+  opts.Cluster.Port = -1;
+  auto s = RunServer(opts);
+  Options bo;
+  bo.Host = "127.0.0.1";
+  bo.Port = -1;
+  bo.Cluster.Host = "127.0.0.1";
+  bo.Cluster.Port = -1;
+  bo.Routes = {*gnatsd::server::ParseURL("nats-route://127.0.0.1:" + std::to_string(s->ClusterPort()))};
+  auto sc = RunServer(bo);
+  REQUIRE(checkFor(10s, 20ms, [&] { return s->NumRoutes() == 1 && sc->NumRoutes() == 1; }));
+  // A subscription on the other server shows on the route here.
+  Conn nc = createClientConn(*sc);
+  sendProto(nc, "SUB foo 1\r\nPING\r\n");
+  expectResult(nc, pongRe);
+  REQUIRE(checkFor(10s, 20ms, [&] { return s->NumSubscriptions() == 1; }));
+
+  // Routes never show under /connz, only under /routez.
+  OJson c = getJSON(*s, "/connz");
+  CHECK(c["num_connections"] == 0);
+  REQUIRE(c["connections"].is_array());
+  CHECK(c["connections"].empty());
+
   OJson rz = getJSON(*s, "/routez");
   CHECK(keysOf(rz) == kRoutezKeys);
-  CHECK(rz["num_routes"] == 0);
-  REQUIRE(rz["routes"].is_array());
-  CHECK(rz["routes"].empty());
+  CHECK(rz["num_routes"] == 1);
+  REQUIRE(rz["routes"].size() == 1);
   parseRFC3339(rz["now"]);
-  CHECK(getJSON(*s, "/routez?subs=1")["num_routes"] == 0);
-  HTTPResponse r = httpGet(s->MonitorPort(), "/routez?callback=callback");
-  REQUIRE(r.ok);
-  CHECK(r.header("content-type") == "application/javascript");
-  CHECK(getJSON(*s, "/varz")["http_req_stats"]["/routez"] == 3);
+  OJson r = rz["routes"][0];
+  CHECK(keysOf(r) == std::vector<std::string>{"rid", "remote_id", "did_solicit", "is_configured", "ip", "port",
+                                              "pending_size", "in_msgs", "out_msgs", "in_bytes", "out_bytes",
+                                              "subscriptions"});
+  CHECK(r["remote_id"] == sc->ID());
+  CHECK(r["did_solicit"] == false);  // sc dialled us
+  CHECK(r["is_configured"] == false);
+  CHECK(r["ip"] == "127.0.0.1");
+  CHECK(r["port"].get<int>() > 0);
+  CHECK(r["subscriptions"] == 1);
+  OJson withSubs = getJSON(*s, "/routez?subs=1")["routes"][0];
+  CHECK(withSubs["subscriptions_list"] == OJson::array({"foo"}));
+  HTTPResponse jr = httpGet(s->MonitorPort(), "/routez?callback=callback");
+  REQUIRE(jr.ok);
+  CHECK(jr.header("content-type") == "application/javascript");
+  OJson v = getJSON(*s, "/varz");
+  CHECK(v["routes"] == 1);
+  CHECK(v["remotes"] == 1);
+  CHECK(v["http_req_stats"]["/routez"] == 3);
+}
+
+TEST_CASE("TestMonitorRoutezRace", "[monitor][route]") {
+  // /routez while a route comes and goes, ten times: every answer is whole
+  // JSON and nothing crashes (Go runs it under the race detector).
+  Options ao = DefaultMonitorOptions();
+  ao.Cluster.Host = "127.0.0.1";
+  ao.Cluster.Port = -1;
+  auto a = RunServer(ao);
+  Options bo;
+  bo.Host = "127.0.0.1";
+  bo.Port = -1;
+  bo.Cluster.Host = "127.0.0.1";
+  bo.Cluster.Port = -1;
+  bo.NoLog = bo.NoSigs = true;
+  bo.Routes = {*gnatsd::server::ParseURL("nats://127.0.0.1:" + std::to_string(a->ClusterPort()))};
+  std::atomic<bool> done{false};
+  std::thread churn([&] {
+    for (int i = 0; i < 10; ++i) {
+      std::this_thread::sleep_for(10ms);
+      auto b = Server::New(bo);
+      b->Start();
+      std::this_thread::sleep_for(20ms);
+      b->Shutdown();
+    }
+    done = true;
+  });
+  int answers = 0, bad = 0;
+  while (!done) {
+    HTTPResponse r = httpGet(a->MonitorPort(), "/routez");
+    if (!r.ok) continue;
+    ++answers;
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    if (r.status != 200 || j.is_discarded() || !j["routes"].is_array() ||
+        j["num_routes"].get<size_t>() != j["routes"].size()) {
+      ++bad;
+    }
+  }
+  churn.join();
+  CHECK(answers > 0);
+  CHECK(bad == 0);
+  // Every route that came went again.
+  CHECK(checkFor(10s, 20ms, [&] { return a->NumRoutes() == 0; }));
 }
 
 TEST_CASE("TestSubsz", "[monitor]") {
