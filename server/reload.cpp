@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -173,8 +174,67 @@ std::vector<option> Server::diffOptions(const Options& n) {
       Noticef("Reloaded: max_payload = %d", max);
     });
   }
-  if (!sameCluster(o.Cluster, n.Cluster) || o.Routes != n.Routes || o.RoutesStr != n.RoutesStr) {
-    notSupportedYet("Clustering (cluster port, routes)");
+  if (!sameCluster(o.Cluster, n.Cluster)) {
+    // Go: validateClusterOpts. The listener stays where it is.
+    if (o.Cluster.Host != n.Cluster.Host) {
+      throw ConfigError("Config reload not supported for cluster host: old=" + o.Cluster.Host +
+                        ", new=" + n.Cluster.Host);
+    }
+    if (o.Cluster.Port != n.Cluster.Port) {
+      throw ConfigError("Config reload not supported for cluster port: old=" + v(o.Cluster.Port) +
+                        ", new=" + v(n.Cluster.Port));
+    }
+    // Go: clusterOption, an auth option: routes are checked again after.
+    std::shared_ptr<const TLSConfig> tls;
+    if (n.Cluster.TLSConfig) {
+      try {
+        tls = GenTLSConfig(*n.Cluster.TLSConfig);
+      } catch (const std::runtime_error& e) {
+        throw ConfigError(e.what());
+      }
+    }
+    const bool authRequired = !n.Cluster.Username.empty();
+    diff.push_back({option::Kind::Auth, [this, tls, authRequired] {
+                      {
+                        MutexLock l(mu_);
+                        // 1.0.0 changed only the INFO flags; the routes it
+                        // dialled or accepted next kept the old context.
+                        routeTLSConfig_ = tls;
+                        routeInfo_.TLSRequired = routeInfo_.SSLRequired = routeInfo_.TLSVerify = tls != nullptr;
+                        routeInfo_.AuthRequired = authRequired;
+                        generateRouteInfoJSON();
+                      }
+                      Noticef("Reloaded: cluster");
+                    }});
+  }
+  if (o.Routes != n.Routes) {
+    // Go: diffRoutes and routesOption. Compared by value: 1.0.0 compared
+    // URL pointers, so any edit dropped and re-dialled every route
+    // (docs/DEVIATIONS.md).
+    auto missingFrom = [](const std::vector<URL>& from, const std::vector<URL>& of) {
+      std::vector<URL> out;
+      for (const URL& u : of) {
+        if (std::find(from.begin(), from.end(), u) == from.end()) out.push_back(u);
+      }
+      return out;
+    };
+    std::vector<URL> remove = missingFrom(n.Routes, o.Routes);
+    std::vector<URL> add = missingFrom(o.Routes, n.Routes);
+    plain([this, remove, add] {
+      for (const URL& gone : remove) {
+        for (auto& rc : routesSnapshot()) {
+          {
+            MutexLock l(rc->mu_);
+            if (!rc->route_ || !rc->route_->url || !(*rc->route_->url == gone)) continue;
+            rc->route_->closed = true;  // not re-dialled
+          }
+          rc->closeConnection();
+          Noticef("Removed route %s", gone.String().c_str());
+        }
+      }
+      solicitRoutes(add);
+      Noticef("Reloaded: cluster routes");
+    });
   }
   if (o.ProfPort != n.ProfPort) throw notSupported("ProfPort", v(o.ProfPort), v(n.ProfPort));
   if (o.PidFile != n.PidFile) {
@@ -296,6 +356,21 @@ void Server::reloadAuthorization() {
     // old ones in place).
     if (!users) c->RegisterUser(User{});
     removeUnauthorizedSubs(*c);
+  }
+  // Routes that dialled us must pass the cluster credentials now in force.
+  // Those we dialled authenticated to their peer, not to us: 1.0.0 checked
+  // them too, against an empty CONNECT, and cut them (docs/DEVIATIONS.md).
+  for (auto& rc : routesSnapshot()) {
+    {
+      MutexLock l(rc->mu_);
+      if (!rc->route_ || rc->route_->didSolicit) continue;
+    }
+    if (isRouterAuthorized(*rc)) continue;
+    {
+      MutexLock l(rc->mu_);
+      rc->route_->closed = true;
+    }
+    rc->authViolation();
   }
 }
 

@@ -267,10 +267,14 @@ void Server::setupRouting() {
   info.MaxPayload = infoState_.MaxPayload;
   info.ClientConnectURLs = clientConnectURLs;
   routeInfo_ = std::move(info);
-  routeInfoJSON_ = std::string(InfoProto).append(routeInfo_.toJSON()).append(CR_LF);
+  generateRouteInfoJSON();
   routeListener_ = std::move(l);
   routeListenAddr_ = JoinHostPort(opts->Cluster.Host, actual);
   routePort_ = actual;
+}
+
+void Server::generateRouteInfoJSON() {
+  routeInfoJSON_ = std::string(InfoProto).append(routeInfo_.toJSON()).append(CR_LF);
 }
 
 void Server::routeAcceptLoop() {
@@ -326,6 +330,11 @@ void Server::connectToRoute(const URL& url, bool tryForEver) {
     {
       MutexLock l(mu_);
       if (!running_) return;
+    }
+    if (tryForEver && !isConfiguredRoute(url)) {
+      // A reload removed it (1.0.0 kept dialling it for ever).
+      Debugf("Not connecting to route %s: no longer configured", url.Host.c_str());
+      return;
     }
     Debugf("Trying to connect to route on %s", url.Host.c_str());
     std::string host, port, err;
@@ -487,6 +496,11 @@ void Server::processImplicitRoute(const Info& info) {
     r.HasUser = r.HasPassword = true;
   }
   grWG_.GoConn("route:" + r.Host, [this, r] { connectToRoute(r, false); });
+}
+
+bool Server::isConfiguredRoute(const URL& url) {
+  const auto opts = getOpts();
+  return std::find(opts->Routes.begin(), opts->Routes.end(), url) != opts->Routes.end();
 }
 
 bool Server::hasThisRouteConfigured(const Info& info) {

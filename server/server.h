@@ -215,6 +215,8 @@ class Server {
   // the cluster port and builds the route INFO. Throws std::runtime_error
   // ("Error listening on router port: ...").
   void setupRouting() EXCLUDES(mu_);
+  // Go: generateRouteInfoJSON. routeInfoJSON_ from routeInfo_.
+  void generateRouteInfoJSON() REQUIRES(mu_);
   // Go: routeAcceptLoop's loop. Body of the route listener thread.
   void routeAcceptLoop();
   // Go: solicitRoutes. One dialler thread per configured route.
@@ -232,6 +234,8 @@ class Server {
   // Go: processImplicitRoute / hasThisRouteConfigured.
   void processImplicitRoute(const Info& info) EXCLUDES(mu_);
   bool hasThisRouteConfigured(const Info& info);
+  // C++ only: url is in Options::Routes now (a reload may have removed it).
+  bool isConfiguredRoute(const URL& url);
   // Go: forwardNewRouteInfoToKnownServers, sendLocalSubsToRoute.
   void forwardNewRouteInfoToKnownServers(const Info& info) EXCLUDES(mu_);
   void sendLocalSubsToRoute(client& route) EXCLUDES(mu_);

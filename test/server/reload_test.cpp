@@ -1,7 +1,6 @@
 // Go: server/reload_test.go (gnatsd v1.0.0)
 // Config reload: what changes live, what is refused with nothing changed,
-// and what happens to connected clients. The cluster tests of the Go file
-// wait for clustering (docs/GO_MAPPING.md).
+// and what happens to connected clients and routes.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -17,8 +16,10 @@
 #include <sstream>
 #include <thread>
 
+#include "server/monitor.h"
 #include "test/helpers/capturing_logger.h"
 #include "test/helpers/child_process.h"
+#include "test/helpers/route_helpers.h"
 #include "test/helpers/test_server.h"
 
 using namespace gnatsd::test;
@@ -116,9 +117,90 @@ void expectReloadError(Server& s, const std::string& text) {
     s.Reload();
     FAIL("Reload succeeded; expected: " << text);
   } catch (const ConfigError& e) {
-    CHECK(std::string(e.what()).find(text) != std::string::npos);
     INFO(e.what());
+    CHECK(std::string(e.what()).find(text) != std::string::npos);
   }
+}
+
+// gnatsd's reload cluster configs (srv_a_1.conf ... srv_c_1.conf) on
+// random ports: the cluster listens on 127.0.0.1:-1 and each route names
+// the port its peer actually got.
+std::string clusterConf(const std::vector<std::string>& routes = {}, bool auth = false) {
+  std::string c = "listen: \"127.0.0.1:-1\"\ncluster {\n  listen: \"127.0.0.1:-1\"\n";
+  if (auth) c += "  authorization {\n    user: tyler\n    password: foo\n  }\n";
+  if (!routes.empty()) {
+    c += "  routes = [\n";
+    for (const auto& r : routes) c.append("    ").append(r).append("\n");
+    c += "  ]\n";
+  }
+  return c + "}\n";
+}
+std::string routeTo(Server& s, const std::string& creds = "") {
+  std::string u = "nats-route://";
+  if (!creds.empty()) u.append(creds).append("@");
+  return u.append("127.0.0.1:").append(std::to_string(s.ClusterPort()));
+}
+
+// A server of the cluster tests, logging to a capturing logger.
+struct clusterNode {
+  reloadConfig cfg;
+  std::shared_ptr<capturingLogger> log = std::make_shared<capturingLogger>();
+  std::unique_ptr<Server> s;
+  explicit clusterNode(const std::string& conf) {
+    cfg.write(conf);
+    s = runLogged(LoadConfig(cfg.path()), log);
+  }
+  void reload(const std::string& conf) {
+    cfg.write(conf);
+    s->Reload();
+  }
+};
+
+// A client that sent CONNECT and got its PONG.
+Conn plainClient(Server& s) {
+  Conn c = createClientConn(s);
+  checkInfoMsg(c);
+  connectPlain(c);
+  return c;
+}
+
+// Publishes `payload` on foo from pub and REQUIREs that sub (subscribed to
+// foo with sid 1) receives it.
+void expectFlows(Conn& pub, Conn& sub, const std::string& payload) {
+  sendProto(pub, "PUB foo " + std::to_string(payload.size()) + "\r\n" + payload + "\r\nPING\r\n");
+  expectResult(pub, pongRe);
+  auto msgs = expectMsgs(sub, 1, 5s);
+  REQUIRE(msgs.size() == 1);
+  CHECK(msgs[0].subject == "foo");
+  CHECK(msgs[0].msg == payload);
+}
+
+// Publishes five messages from pub and checks that none reaches sub (the
+// route is gone, so none can arrive later either).
+void expectNoFlow(Conn& pub, Conn& sub) {
+  for (int i = 0; i < 5; ++i) sendProto(pub, "PUB foo 5\r\nworld\r\n");
+  sendProto(pub, "PING\r\n");
+  expectResult(pub, pongRe);
+  sendProto(sub, "PING\r\n");
+  std::string got = expectResult(sub, pongRe);
+  INFO("subscriber got: " << got);
+  CHECK(got == "PONG\r\n");
+}
+
+// Lines of the log holding `text`.
+size_t countLines(capturingLogger& log, const std::string& text) {
+  const std::string all = log.all();
+  size_t n = 0;
+  for (size_t p = all.find(text); p != std::string::npos; p = all.find(text, p + text.size())) ++n;
+  return n;
+}
+
+// rid of each route in the server's /routez.
+std::vector<uint64_t> routeIds(Server& s) {
+  auto body = nlohmann::json::parse(s.HandleMonitor("/routez").body);
+  std::vector<uint64_t> ids;
+  for (const auto& r : body["routes"]) ids.push_back(r["rid"].template get<uint64_t>());
+  return ids;
 }
 
 }  // namespace
@@ -147,7 +229,7 @@ TEST_CASE("TestConfigReloadUnsupported", "[reload]") {
   cfg.write("listen: \"127.0.0.1:-1\"\ntrace: true\nprof_port: 6060\n");
   expectReloadError(*s, "Config reload not supported for ProfPort: old=0, new=6060");
   cfg.write("listen: \"127.0.0.1:-1\"\ntrace: true\ncluster { listen: \"127.0.0.1:-1\" }\n");
-  expectReloadError(*s, "Clustering (cluster port, routes) is not supported yet by gnatsd-cpp");
+  expectReloadError(*s, "Config reload not supported for cluster host: old=0.0.0.0, new=127.0.0.1");
 
   const auto after = s->getOpts();
   CHECK(after == before);  // the same snapshot: nothing was swapped in
@@ -693,4 +775,147 @@ TEST_CASE("TestConfigReloadLogFile", "[reload]") {
   expectReloadError(*s, "error opening file");
   CHECK(s->debugEnabled());
   CHECK(s->getOpts()->LogFile == second);
+}
+
+TEST_CASE("TestConfigReloadClusterHostUnsupported", "[reload][route]") {
+  clusterNode a(clusterConf());
+  const auto before = a.s->getOpts();
+  a.cfg.write("listen: \"127.0.0.1:-1\"\ncluster {\n  listen: \"0.0.0.0:-1\"\n}\n");
+  expectReloadError(*a.s, "Config reload not supported for cluster host: old=127.0.0.1, new=0.0.0.0");
+  CHECK(a.s->getOpts() == before);
+  // The cluster port still takes routes.
+  Conn rc = createRouteConn(*a.s);
+  CHECK(expectResult(rc, infoRe).rfind("INFO {", 0) == 0);
+}
+
+TEST_CASE("TestConfigReloadClusterPortUnsupported", "[reload][route]") {
+  clusterNode a(clusterConf());
+  const auto before = a.s->getOpts();
+  PortHold other;  // a port nobody else gets meanwhile
+  a.cfg.write("listen: \"127.0.0.1:-1\"\ncluster {\n  listen: \"127.0.0.1:" + std::to_string(other.port()) +
+              "\"\n}\n");
+  expectReloadError(*a.s, "Config reload not supported for cluster port: old=-1, new=" + std::to_string(other.port()));
+  CHECK(a.s->getOpts() == before);
+  Conn rc = createRouteConn(*a.s);
+  CHECK(expectResult(rc, infoRe).rfind("INFO {", 0) == 0);
+}
+
+TEST_CASE("TestConfigReloadEnableClusterAuthorization", "[reload][route]") {
+  clusterNode b(clusterConf());
+  clusterNode a(clusterConf({routeTo(*b.s)}));
+  checkClusterFormed({a.s.get(), b.s.get()});
+
+  Conn sub = plainClient(*a.s);
+  sendProto(sub, "SUB foo 1\r\nPING\r\n");
+  expectResult(sub, pongRe);
+  Conn pub = plainClient(*b.s);
+  REQUIRE(checkExpectedSubs(1, {b.s.get()}).empty());
+  REQUIRE(b.s->NumRoutes() == 1);
+  expectFlows(pub, sub, "hello");
+
+  // B now wants credentials: A's route has none and is cut.
+  b.reload(clusterConf({}, true));
+  CHECK(b.log->contains("[INF] Reloaded: cluster"));
+  REQUIRE(checkFor(5s, 10ms, [&] { return b.s->NumRoutes() == 0 && a.s->NumRoutes() == 0; }));
+  expectNoFlow(pub, sub);
+  // A keeps dialling its configured route and is refused each time.
+  REQUIRE(checkFor(10s, 20ms, [&] { return countLines(*b.log, "Authorization Error") >= 2; }));
+
+  // A gets the credentials: the cluster forms again.
+  a.reload(clusterConf({routeTo(*b.s, "tyler:foo")}));
+  checkClusterFormed({a.s.get(), b.s.get()});
+  REQUIRE(checkExpectedSubs(1, {b.s.get()}).empty());
+  expectFlows(pub, sub, "hola");
+
+  // C++ only: A's dialler for the route without credentials stopped with
+  // the reload (1.0.0 kept it going, refused every second for ever).
+  // Two dial intervals and more.
+  const size_t refused = countLines(*b.log, "Authorization Error");
+  std::this_thread::sleep_for(2500ms);
+  CHECK(countLines(*b.log, "Authorization Error") == refused);
+  CHECK(b.s->NumRoutes() == 1);
+}
+
+TEST_CASE("TestConfigReloadDisableClusterAuthorization", "[reload][route]") {
+  clusterNode b(clusterConf({}, true));
+  clusterNode a(clusterConf({routeTo(*b.s, "tyler:foo")}));
+  checkClusterFormed({a.s.get(), b.s.get()});
+
+  Conn sub = plainClient(*a.s);
+  sendProto(sub, "SUB foo 1\r\nPING\r\n");
+  expectResult(sub, pongRe);
+  Conn pub = plainClient(*b.s);
+  REQUIRE(checkExpectedSubs(1, {b.s.get()}).empty());
+  expectFlows(pub, sub, "hello");
+  const auto ids = routeIds(*b.s);
+
+  b.reload(clusterConf());
+  checkClusterFormed({a.s.get(), b.s.get()});
+  // The route was allowed before and still is: it was left alone.
+  CHECK(routeIds(*b.s) == ids);
+  expectFlows(pub, sub, "hola");
+}
+
+TEST_CASE("TestConfigReloadClusterRoutes", "[reload][route]") {
+  auto b = std::make_unique<clusterNode>(clusterConf());
+  clusterNode a(clusterConf({routeTo(*b->s)}));
+  checkClusterFormed({a.s.get(), b->s.get()});
+  clusterNode c(clusterConf());
+
+  Conn sub = plainClient(*a.s);
+  sendProto(sub, "SUB foo 1\r\nPING\r\n");
+  expectResult(sub, pongRe);
+  {
+    Conn pub = plainClient(*b->s);
+    REQUIRE(checkExpectedSubs(1, {b->s.get()}).empty());
+    expectFlows(pub, sub, "hello");
+  }
+
+  // B goes away; A is told to route to C instead.
+  const std::string gone = routeTo(*b->s);
+  b.reset();
+  REQUIRE(checkFor(5s, 10ms, [&] { return a.s->NumRoutes() == 0; }));
+  a.reload(clusterConf({routeTo(*c.s)}));
+  checkClusterFormed({a.s.get(), c.s.get()});
+  CHECK(a.log->contains("[INF] Reloaded: cluster routes"));
+
+  Conn pub = plainClient(*c.s);
+  REQUIRE(checkExpectedSubs(1, {c.s.get()}).empty());
+  expectFlows(pub, sub, "hola");
+  // C++ only: the dialler of B's old address stopped.
+  REQUIRE(checkFor(5s, 20ms, [&] { return a.log->contains("no longer configured"); }));
+  CHECK(a.log->contains(gone.substr(std::string("nats-route://").size())));
+}
+
+TEST_CASE("TestConfigReloadClusterRoutesKeepsUnchanged", "[reload][route]") {
+  // C++ only: a route that stays in the list keeps its connection (1.0.0
+  // closed and re-dialled every route on any change of the list), one that
+  // leaves it is closed and not re-dialled, one that joins it is dialled.
+  clusterNode b(clusterConf());
+  clusterNode c(clusterConf());
+  clusterNode a(clusterConf({routeTo(*b.s)}));
+  checkClusterFormed({a.s.get(), b.s.get()});
+  const auto idsB = routeIds(*b.s);
+  REQUIRE(idsB.size() == 1);
+
+  a.reload(clusterConf({routeTo(*b.s), routeTo(*c.s)}));
+  checkClusterFormed({a.s.get(), b.s.get(), c.s.get()});  // B and C find each other through A
+  CHECK_FALSE(a.log->contains("Removed route"));
+  CHECK(routeIds(*b.s).size() == 2);
+  const auto idsAfter = routeIds(*b.s);
+  CHECK(std::find(idsAfter.begin(), idsAfter.end(), idsB[0]) != idsAfter.end());
+
+  // A drops C from its list: A closes its route to C and never dials C
+  // again. (C may dial A back once: 1.0.0 gives the server with the smaller
+  // id one retry of a lost route, and A accepts routes from anyone.)
+  const std::string dialC = "Trying to connect to route on 127.0.0.1:" + std::to_string(c.s->ClusterPort());
+  a.reload(clusterConf({routeTo(*b.s)}));
+  CHECK(a.log->contains("[INF] Removed route " + routeTo(*c.s)));
+  bool seen = checkFor(5s, 10ms, [&] { return c.log->contains("Router connection closed"); });
+  INFO("A's log:\n" << a.log->all() << "\nC's log:\n" << c.log->all());
+  REQUIRE(seen);
+  const size_t dials = countLines(*a.log, dialC);
+  std::this_thread::sleep_for(1500ms);  // past the 1 s reconnect delay of a configured route
+  CHECK(countLines(*a.log, dialC) == dials);
+  CHECK_FALSE(a.log->contains("Attempting reconnect for solicited route \"" + routeTo(*c.s) + "\""));
 }
