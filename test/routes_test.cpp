@@ -660,3 +660,39 @@ TEST_CASE("TestRouteSendAsyncINFOToClients", "[route]") {
   f(false);
   f(true);
 }
+
+TEST_CASE("TestStalledRouteIsCutAndRedialled", "[route][slow]") {
+  // C++ only: a route peer that stops reading is cut like a slow client
+  // (max_pending here), the publisher feeding it is not held up, and the
+  // configured route is dialled again.
+  RouteServer rs([](Options& o) {
+    o.WriteDeadline = 10s;  // only max_pending can trigger here
+    o.MaxPending = 256 * 1024;
+  });
+  Conn route = rs.route1.accept(5s);
+  int small = 4096;
+  ::setsockopt(route.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  std::string buf = expectResult(route, connectRe, 5s);
+  if (!std::regex_search(buf, infoRe)) expectResult(route, infoRe);
+  sendProto(route, "INFO {\"server_id\":\"STALLED\"}\r\nSUB foo RSID:1:1\r\nPING\r\n");
+  expectResult(route, pongRe);
+  REQUIRE(checkFor(5s, 10ms, [&] { return rs.s->NumRoutes() == 1 && rs.s->NumRemotes() == 1; }));
+
+  Conn pub = createClientConn(*rs.s);
+  setupConn(pub);
+  const std::string payload(65536, 'r');
+  const std::string msg = "PUB foo 65536\r\n" + payload + "\r\n";
+  // The kernel's socket buffers take several MB before max_pending counts.
+  for (int i = 0; i < 1000 && rs.s->serverStats().slowConsumers.load() == 0; ++i) REQUIRE(pub.send(msg));
+  REQUIRE(checkFor(5s, 10ms, [&] { return rs.s->serverStats().slowConsumers.load() == 1; }));
+  CHECK(checkFor(5s, 10ms, [&] { return rs.s->NumRoutes() == 0; }));
+  // The publisher was not cut and is answered.
+  sendProto(pub, "PING\r\n");
+  expectResult(pub, pongRe, 5s);
+  CHECK(rs.s->NumClients() == 1);
+
+  // The route is in the configuration: the server dials it again.
+  Conn again = rs.route1.accept(5s);
+  buf = expectResult(again, connectRe, 5s);
+  CHECK(buf.find("\"name\":\"" + rs.s->ID() + "\"") != std::string::npos);
+}
