@@ -225,3 +225,38 @@ TEST_CASE("TestServerWithSignalsLeaksNoFds", "[embed]") {
   }
   CHECK(openFdCount() == before);
 }
+
+TEST_CASE("TestTwoEmbeddedServersInOneProcess", "[embed]") {
+  // No global state: two servers side by side each keep their own id,
+  // clients, interest and counters, and one's shutdown leaves the other.
+  auto a = RunServer(DefaultTestOptions());
+  auto b = RunServer(DefaultTestOptions());
+  CHECK(a->ID() != b->ID());
+  CHECK(a->Port() != b->Port());
+
+  Conn subA = createClientConn(*a);
+  setupConn(subA);
+  sendProto(subA, "SUB foo 1\r\nPING\r\n");
+  expectResult(subA, pongRe);
+  Conn pubB = createClientConn(*b);
+  setupConn(pubB);
+  CHECK(a->NumSubscriptions() == 1);
+  CHECK(b->NumSubscriptions() == 0);
+  CHECK(a->NumClients() == 1);
+  CHECK(b->NumClients() == 1);
+
+  // Not clustered: what B gets does not reach A's subscriber.
+  sendProto(pubB, "PUB foo 2\r\nhi\r\nPING\r\n");
+  expectResult(pubB, pongRe);
+  sendProto(subA, "PING\r\n");
+  CHECK(expectResult(subA, pongRe) == "PONG\r\n");
+
+  b->Shutdown();
+  CHECK(pubB.waitClosed(5s));
+  Conn pubA = createClientConn(*a);
+  setupConn(pubA);
+  sendProto(pubA, "PUB foo 2\r\nok\r\n");
+  auto msgs = expectMsgs(subA, 1, 5s);
+  REQUIRE(msgs.size() == 1);
+  CHECK(msgs[0].msg == "ok");
+}
