@@ -145,7 +145,7 @@ TEST_CASE("TestSendRouteInfoOnConnect", "[route]") {
   std::vector<std::string> got;
   for (auto it = ri.info.begin(); it != ri.info.end(); ++it) got.push_back(it.key());
   CHECK(got == keys);
-  CHECK(ri.info["connect_urls"] == json::array({"127.0.0.1:" + std::to_string(rs.opts.Port)}));
+  CHECK(ri.info["connect_urls"] == nlohmann::ordered_json::array({"127.0.0.1:" + std::to_string(rs.opts.Port)}));
 
   // Send back a different INFO than the one received, else the server sees a
   // route to itself and closes.
