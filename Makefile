@@ -110,7 +110,8 @@ fuzz: deps deps-clang
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi; echo "fuzz: no crash"
 
-# What an outside user does: a Release build (no tests) installed into
+# What an outside user does: a Release build (no tests unless INSTALL_TESTS=ON:
+# CI reuses the Release build it tested, INSTALL_BUILD=build-Release-gcc) installed into
 # $(INSTALL_BUILD)/prefix, then examples/embed built against that tree only,
 # with CMake (find_package(gnatsd): static gnatsd::server, then
 # gnatsd::server_shared) and with
@@ -119,10 +120,11 @@ fuzz: deps deps-clang
 # libnats. GNUInstallDirs may pick lib/ or lib/<multiarch>/ (it does for
 # CMAKE_ARGS=-DCMAKE_INSTALL_PREFIX=/usr on Debian): both are found.
 INSTALL_BUILD ?= build-install
+INSTALL_TESTS ?= OFF
 INSTALL_DIR    = $(abspath $(INSTALL_BUILD))
 EMBED_WFLAGS   = -Wall -Wextra $(if $(filter ON on 1 TRUE true YES yes,$(WERROR)),-Werror)
 install-check: deps
-	cmake -S . -B $(INSTALL_BUILD) -DCMAKE_BUILD_TYPE=Release -DGNATSD_TESTS=OFF -DGNATSD_WERROR=$(WERROR) $(CMAKE_ARGS)
+	cmake -S . -B $(INSTALL_BUILD) -DCMAKE_BUILD_TYPE=Release -DGNATSD_TESTS=$(INSTALL_TESTS) -DGNATSD_WERROR=$(WERROR) $(CMAKE_ARGS)
 	cmake --build $(INSTALL_BUILD) -j $(JOBS)
 	rm -rf $(INSTALL_DIR)/prefix $(INSTALL_DIR)/embed-cmake $(INSTALL_DIR)/embed-cmake-shared $(INSTALL_DIR)/embed-pkgconfig
 	cmake --install $(INSTALL_BUILD) --prefix $(INSTALL_DIR)/prefix
@@ -166,12 +168,14 @@ soak: configure
 # g++ and with clang, warnings as errors, one build dir each (build-<type>-<cc>):
 # the optimizer's warnings differ by level and compiler (g++ 12 at -O3 gave
 # -Wrestrict false positives that -O2 never showed).
+# The clang builds also run -Wthread-safety over everything (what `make tsa`
+# checks for the library alone).
 # Whole matrix: make buildtypes BUILDTYPES="Release Debug RelWithDebInfo MinSizeRel"
 buildtypes: deps deps-clang
 	@set -e; for t in $(BUILDTYPES); do for cc in gcc clang; do \
-	  if [ $$cc = gcc ]; then cxx=g++; else cxx=clang++; fi; \
+	  if [ $$cc = gcc ]; then cxx=g++; tsa=OFF; else cxx=clang++; tsa=ON; fi; \
 	  dir=build-$$t-$$cc; echo "== $$t, $$cxx ($$dir)"; \
-	  CC=$$cc CXX=$$cxx cmake -S . -B $$dir -DCMAKE_BUILD_TYPE=$$t -DGNATSD_WERROR=ON; \
+	  CC=$$cc CXX=$$cxx cmake -S . -B $$dir -DCMAKE_BUILD_TYPE=$$t -DGNATSD_WERROR=ON -DGNATSD_THREAD_SAFETY=$$tsa; \
 	  cmake --build $$dir -j $(JOBS); \
 	done; done; echo "buildtypes: $(BUILDTYPES) built with g++ and clang++, -Werror"
 
