@@ -4,6 +4,7 @@
 #include "server/signal.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -12,11 +13,14 @@
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <vector>
 
 #include "server/const.h"
+#include "server/gofmt.h"
 #include "server/server.h"
 
 namespace gnatsd::server {
@@ -108,7 +112,65 @@ bool resolvePids(std::vector<int>* pids) {
   ::closedir(d);
   return true;
 }
+
+// strerror as Go prints an errno: lower case ("no such process").
+std::string errnoText(int err) {
+  std::string s = std::strerror(err);
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+// True if strtol takes all of `s` (what ProcessSignal then judges as a pid).
+bool isNumber(const std::string& s) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  std::strtol(s.c_str(), &end, 10);
+  return *end == '\0';
+}
+
+// The pid written in the file at `path` (by -P: decimal digits; a newline
+// or spaces that another tool may add are tolerated).
+std::string readPidFile(const std::string& path, std::string* pid) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return "unable to read pid file " + quoteGo(path) + ": " + errnoText(errno);
+  // A pid is at most 10 digits: anything longer is not one, so a big file
+  // is never read whole.
+  char buf[64];
+  size_t len = 0;
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf + len, sizeof buf - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return "unable to read pid file " + quoteGo(path) + ": " + errnoText(errno);
+    if (n == 0) break;
+    len += static_cast<size_t>(n);
+    if (len == sizeof buf) break;
+  }
+  std::string_view text(buf, len);
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!text.empty() && space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && space(text.back())) text.remove_suffix(1);
+  if (text.empty()) return "pid file " + quoteGo(path) + " is empty";
+  int n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n <= 0) {
+    const bool cut = text.size() > 32;
+    return "pid file " + quoteGo(path) + " does not hold a pid: " + quoteGo(text.substr(0, 32)) + (cut ? "..." : "");
+  }
+  *pid = std::string(text);
+  return "";
+}
 }  // namespace
+
+std::string SignalPid(const std::string& value, const std::string& pidFile, std::string* pid) {
+  pid->clear();
+  if (isNumber(value)) {
+    *pid = value;
+    return "";
+  }
+  if (!value.empty()) return readPidFile(value, pid);
+  if (!pidFile.empty()) return readPidFile(pidFile, pid);
+  return "";
+}
 
 std::string ProcessSignal(std::string_view command, std::string_view pidStr) {
   int pid = 0;
@@ -137,12 +199,8 @@ std::string ProcessSignal(std::string_view command, std::string_view pidStr) {
   else if (command == CommandReopen) sig = SIGUSR1;
   else if (command == CommandReload) sig = SIGHUP;
   else return "unknown signal \"" + std::string(command) + "\"";
-  if (::kill(pid, sig) != 0) {
-    // Go printed the errno text as is, lower case: "no such process".
-    std::string err = std::strerror(errno);
-    if (!err.empty()) err[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(err[0])));
-    return err;
-  }
+  // Go printed the errno text as is, lower case: "no such process".
+  if (::kill(pid, sig) != 0) return errnoText(errno);
   return "";
 }
 

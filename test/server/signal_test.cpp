@@ -35,6 +35,7 @@ using gnatsd::server::CommandReload;
 using gnatsd::server::CommandReopen;
 using gnatsd::server::CommandStop;
 using gnatsd::server::ProcessSignal;
+using gnatsd::server::SignalPid;
 namespace fs = std::filesystem;
 
 namespace {
@@ -380,7 +381,9 @@ size_t count(const std::string& haystack, const std::string& needle) {
 
 // A gnatsd child started with -c on a config the test rewrites; `signal`
 // asks it to reload. Each reload turns debug on or off, which the log shows.
-void reloadTwiceAndOnceBad(const std::function<void(GnatsdChild&)>& signal) {
+// `extra` are more flags for the child.
+void reloadTwiceAndOnceBad(const std::function<void(GnatsdChild&)>& signal,
+                           const std::vector<std::string>& extra = {}) {
   TempDir t;
   const std::string cfg = t.file("gnatsd.conf");
   auto write = [&](const std::string& text) {
@@ -388,7 +391,9 @@ void reloadTwiceAndOnceBad(const std::function<void(GnatsdChild&)>& signal) {
     REQUIRE(::rename((cfg + ".new").c_str(), cfg.c_str()) == 0);
   };
   write("debug: false\n");
-  GnatsdChild g(t, "reload", {"-c", cfg});
+  std::vector<std::string> args = {"-c", cfg};
+  args.insert(args.end(), extra.begin(), extra.end());
+  GnatsdChild g(t, "reload", args);
   g.waitReady();
   for (int i = 1; i <= 2; ++i) {
     const bool debug = i % 2 == 1;
@@ -441,4 +446,101 @@ TEST_CASE("TestProcessSignalReloadProcess", "[signal]") {
     REQUIRE(st);
     CHECK((WIFEXITED(*st) && WEXITSTATUS(*st) == 0));
   });
+}
+
+namespace {
+// Runs `gnatsd <args>` to the end; its exit status, REQUIREd to be a normal
+// exit, and what it printed in *out.
+int runGnatsd(const TempDir& t, const std::vector<std::string>& args, std::string* out) {
+  const std::string file = t.file("cmd.out");
+  std::filesystem::remove(file);
+  ChildProcess p(gnatsdBinary(), "gnatsd", args, file);
+  auto st = p.wait(20s);
+  *out = readFile(file);
+  INFO("gnatsd output: " << *out);
+  REQUIRE(st);
+  REQUIRE(WIFEXITED(*st));
+  return WEXITSTATUS(*st);
+}
+}  // namespace
+
+TEST_CASE("TestProcessSignalReloadPidFile", "[signal]") {
+  // C++ only (nats-server 2.x's -sl does the first): the pid is read from
+  // the pid file the server wrote, named after '=' (`--signal
+  // reload=<file>`) on one reload, by -P (`-P <file> --signal reload`) on
+  // the next.
+  TempDir t;
+  const std::string pidFile = t.file("gnatsd.pid");
+  int n = 0;
+  reloadTwiceAndOnceBad(
+      [&](GnatsdChild& g) {
+        // Written before "Server is ready".
+        REQUIRE(readFile(pidFile) == g.pidStr());
+        std::vector<std::string> args = {"-P", pidFile, "--signal", "reload"};
+        if (n++ % 2 == 0) args = {"--signal", "reload=" + pidFile};
+        std::string out;
+        CHECK(runGnatsd(t, args, &out) == 0);
+        CHECK(out.empty());
+      },
+      {"-P", pidFile});
+}
+
+TEST_CASE("TestProcessSignalPidFileErrors", "[signal]") {
+  // C++ only: what SignalPid makes of its arguments, and the errors the
+  // binary prints (exit 1) when a pid file gives no pid; nothing is sent.
+  TempDir t;
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(t.file(name), std::ios::binary | std::ios::trunc) << text;
+    return t.file(name);
+  };
+  std::string pid = "stale";
+  CHECK(SignalPid("", "", &pid).empty());
+  CHECK(pid.empty());  // ProcessSignal looks the process up by name
+  CHECK(SignalPid("123", "", &pid).empty());
+  CHECK(pid == "123");
+  // A number after '=' beats -P, and is judged by ProcessSignal as before.
+  CHECK(SignalPid("123", t.file("missing.pid"), &pid).empty());
+  CHECK(pid == "123");
+  CHECK(SignalPid("-5", "", &pid).empty());
+  CHECK(pid == "-5");
+  CHECK(ProcessSignal(CommandReload, pid) == "invalid pid: -5");
+  // Written by another tool, with a newline.
+  const std::string nl = write("nl.pid", "4321\n");
+  CHECK(SignalPid(nl, "", &pid).empty());
+  CHECK(pid == "4321");
+  CHECK(SignalPid("", nl, &pid).empty());
+  CHECK(pid == "4321");
+
+  const std::string missing = t.file("missing.pid");
+  const std::string missingErr = "unable to read pid file \"" + missing + "\": no such file or directory";
+  CHECK(SignalPid(missing, "", &pid) == missingErr);
+  CHECK(pid.empty());
+  CHECK(SignalPid("", missing, &pid) == missingErr);
+  CHECK(SignalPid(t.path().string(), "", &pid) ==
+        "unable to read pid file \"" + t.path().string() + "\": is a directory");
+  const std::string empty = write("empty.pid", " \n");
+  CHECK(SignalPid(empty, "", &pid) == "pid file \"" + empty + "\" is empty");
+  const std::string junk = write("junk.pid", "gnatsd\n");
+  CHECK(SignalPid(junk, "", &pid) == "pid file \"" + junk + "\" does not hold a pid: \"gnatsd\"");
+  const std::string zero = write("zero.pid", "0");
+  CHECK(SignalPid(zero, "", &pid) == "pid file \"" + zero + "\" does not hold a pid: \"0\"");
+  const std::string huge = write("huge.pid", "99999999999");
+  CHECK(SignalPid(huge, "", &pid) == "pid file \"" + huge + "\" does not hold a pid: \"99999999999\"");
+  const std::string longer = write("long.pid", std::string(100, '7'));
+  CHECK(SignalPid(longer, "", &pid) == "pid file \"" + longer + "\" does not hold a pid: \"" +
+                                           std::string(32, '7') + "\"...");
+  if (::geteuid() != 0) {
+    const std::string locked = write("locked.pid", "1");
+    fs::permissions(locked, fs::perms::none);
+    CHECK(SignalPid(locked, "", &pid) == "unable to read pid file \"" + locked + "\": permission denied");
+  }
+
+  // The binary: the message on its own line, exit 1.
+  std::string out;
+  CHECK(runGnatsd(t, {"--signal", "reload=" + missing}, &out) == 1);
+  CHECK(out == missingErr + "\n");
+  CHECK(runGnatsd(t, {"-P", missing, "--signal", "reload"}, &out) == 1);
+  CHECK(out == missingErr + "\n");
+  CHECK(runGnatsd(t, {"-sl", "reopen=" + junk}, &out) == 1);
+  CHECK(out == "pid file \"" + junk + "\" does not hold a pid: \"gnatsd\"\n");
 }

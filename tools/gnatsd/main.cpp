@@ -43,7 +43,10 @@ int main(int argc, char** argv) {
       std::printf("%s", TLSHelpText().c_str());
       return 0;
     case CommandLine::Action::Signal: {
-      std::string err = ProcessSignal(cl.signalCommand, cl.signalPid);
+      // -P FILE only names where to find the pid here (1.0.0 ignored it).
+      std::string pid;
+      std::string err = SignalPid(cl.signalPid, cl.opts.PidFile, &pid);
+      if (err.empty()) err = ProcessSignal(cl.signalCommand, pid);
       if (!err.empty()) printAndDie(err);
       return 0;
     }
