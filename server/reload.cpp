@@ -146,12 +146,11 @@ std::vector<option> Server::diffOptions(const Options& n) {
     plain([this, max] { Noticef("Reloaded: ping_max = %d", max); });
   }
   if (o.HTTPHost != n.HTTPHost) throw notSupported("HTTPHost", o.HTTPHost, n.HTTPHost);
-  if (o.HTTPPort != n.HTTPPort && n.HTTPPort != RANDOM_PORT) {
-    throw notSupported("HTTPPort", v(o.HTTPPort), v(n.HTTPPort));
-  }
-  if (o.HTTPSPort != n.HTTPSPort && n.HTTPSPort != RANDOM_PORT) {
-    throw notSupported("HTTPSPort", v(o.HTTPSPort), v(n.HTTPSPort));
-  }
+  // Unlike Port, the options keep -1 for a random monitor port (the bound
+  // one is not written back): -1 in the file again is no change, and a
+  // fixed port turned into -1 is refused like any other change.
+  if (o.HTTPPort != n.HTTPPort) throw notSupported("HTTPPort", v(o.HTTPPort), v(n.HTTPPort));
+  if (o.HTTPSPort != n.HTTPSPort) throw notSupported("HTTPSPort", v(o.HTTPSPort), v(n.HTTPSPort));
   if (o.AuthTimeout != n.AuthTimeout) {
     // Read when a connection arms its auth timer.
     const std::string t = v(n.AuthTimeout);

@@ -1,7 +1,11 @@
 // Go: server/reload_test.go (gnatsd v1.0.0)
 // Config reload: what changes live, what is refused with nothing changed,
 // and what happens to connected clients and routes.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -24,6 +28,7 @@
 
 using namespace gnatsd::test;
 using gnatsd::server::ConfigError;
+using gnatsd::server::Fd;
 
 namespace {
 
@@ -918,4 +923,182 @@ TEST_CASE("TestConfigReloadClusterRoutesKeepsUnchanged", "[reload][route]") {
   std::this_thread::sleep_for(1500ms);  // past the 1 s reconnect delay of a configured route
   CHECK(countLines(*a.log, dialC) == dials);
   CHECK_FALSE(a.log->contains("Attempting reconnect for solicited route \"" + routeTo(*c.s) + "\""));
+}
+
+// C++ only from here: each reloadable setting below is shown to change what
+// the server does, without a restart (Go's tests check the options only).
+
+TEST_CASE("TestConfigReloadMaxControlLineBehaviour", "[reload]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "basic.conf");
+  Conn c = plainClient(*s);
+  const std::string subject(200, 'a');
+  // 1024 by default: a 200-byte subject passes.
+  sendProto(c, "SUB " + subject + " 1\r\nPING\r\n");
+  CHECK(expectResult(c, pongRe) == "PONG\r\n");
+
+  cfg.write("listen: \"127.0.0.1:-1\"\nmax_control_line: 64\n");
+  s->Reload();
+  // The parser of the client already connected holds it to the new limit.
+  sendProto(c, "SUB " + subject + " 2\r\n");
+  expectCut(c, "Maximum Control Line Exceeded");
+  // A short line still passes.
+  Conn d = plainClient(*s);
+  sendProto(d, "SUB foo 1\r\nPING\r\n");
+  CHECK(expectResult(d, pongRe) == "PONG\r\n");
+}
+
+TEST_CASE("TestConfigReloadPingIntervalBehaviour", "[reload]") {
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "basic.conf");
+  // Two minutes by default: an idle client hears nothing for a while.
+  Conn before = createClientConn(*s);
+  checkInfoMsg(before);
+  expectNothing(before, 1500ms);
+
+  cfg.write("listen: \"127.0.0.1:-1\"\nping_interval: 1\n");
+  s->Reload();
+  // A client's ping timer reads the interval each time it is armed: a new
+  // idle client is pinged after about a second.
+  const auto start = std::chrono::steady_clock::now();
+  Conn idle = createClientConn(*s);
+  checkInfoMsg(idle);
+  CHECK(expectResult(idle, pingRe, 20s) == "PING\r\n");
+  CHECK(std::chrono::steady_clock::now() - start >= 900ms);
+}
+
+TEST_CASE("TestConfigReloadAuthTimeoutBehaviour", "[reload][auth]") {
+  reloadConfig cfg;
+  const std::string auth = "listen: \"127.0.0.1:-1\"\nauthorization {\n  user: tyler\n  password: foo\n";
+  cfg.write(auth + "  timeout: 60\n}\n");
+  auto s = RunServer(LoadConfig(cfg.path()));
+  // A client that never sends CONNECT is left alone for a minute...
+  Conn before = createClientConn(*s);
+  expectAuthRequired(before);
+  expectNothing(before, 1500ms);
+
+  cfg.write(auth + "  timeout: 0.5\n}\n");
+  s->Reload();
+  // ...and one that connects after the reload for half a second.
+  const auto start = std::chrono::steady_clock::now();
+  Conn silent = createClientConn(*s);
+  expectAuthRequired(silent);
+  expectResult(silent, std::regex("-ERR 'Authorization Timeout'\r\n"), 20s);
+  CHECK(silent.waitClosed(5s));
+  CHECK(std::chrono::steady_clock::now() - start < 30s);
+  // Credentials in time still get in.
+  Conn ok = connectAs(*s, "", "tyler", "foo");
+}
+
+TEST_CASE("TestConfigReloadLogtimeBehaviour", "[reload]") {
+  reloadConfig cfg;
+  const std::string log = cfg.dir() + "/gnatsd.log";
+  const std::string base = "listen: \"127.0.0.1:-1\"\nlog_file: \"" + log + "\"\n";
+  cfg.write(base + "logtime: false\n");
+  auto s = RunServer(LoadConfig(cfg.path()));
+  const std::string pid = "\\[" + std::to_string(::getpid()) + "\\] ";
+  const std::string stamp = R"(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\.\d{6} )";
+  auto has = [&](const std::string& re) { return std::regex_search(readFile(log), std::regex(re)); };
+  CHECK(has("(^|\n)" + pid + R"(\[INF\] Server is ready\n)"));
+
+  cfg.write(base + "logtime: true\n");
+  s->Reload();
+  // The change itself is the old logger's last line; what follows is stamped.
+  CHECK(has("(^|\n)" + pid + R"(\[INF\] Reloaded: logtime = true\n)"));
+  CHECK(has("(^|\n)" + pid + stamp + R"(\[INF\] Reloaded server configuration\n)"));
+
+  cfg.write(base + "logtime: false\n");
+  s->Reload();
+  INFO(readFile(log));
+  CHECK(has("(^|\n)" + pid + stamp + R"(\[INF\] Reloaded: logtime = false\n)"));
+  CHECK(has(pid + R"(\[INF\] Reloaded server configuration\n$)"));
+}
+
+TEST_CASE("TestConfigReloadRemoteSyslogBehaviour", "[reload]") {
+  // A syslog receiver on loopback that this test owns.
+  Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  REQUIRE(udp.valid());
+  struct sockaddr_in sa {};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(udp.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  socklen_t len = sizeof sa;
+  REQUIRE(::getsockname(udp.get(), reinterpret_cast<sockaddr*>(&sa), &len) == 0);
+  const std::string url = "udp://127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  std::string received;
+  // Datagrams until one holds `text` or 20 s pass.
+  auto receive = [&](const std::string& text) {
+    return checkFor(20s, 1ms, [&] {
+      struct pollfd p = {udp.get(), POLLIN, 0};
+      if (::poll(&p, 1, 10) != 1) return false;
+      char buf[4096];
+      const ssize_t n = ::recv(udp.get(), buf, sizeof buf, 0);
+      if (n > 0) received.append(buf, static_cast<size_t>(n));
+      return received.find(text) != std::string::npos;
+    });
+  };
+
+  reloadConfig cfg;
+  const std::string log = cfg.dir() + "/gnatsd.log";
+  cfg.write("listen: \"127.0.0.1:-1\"\nlog_file: \"" + log + "\"\n");
+  auto s = RunServer(LoadConfig(cfg.path()));  // logs to the file
+  cfg.write("listen: \"127.0.0.1:-1\"\nremote_syslog: \"" + url + "\"\ndebug: true\n");
+  s->Reload();
+  CHECK(readFile(log).find("[INF] Reloaded: remote_syslog = " + url + "\n") != std::string::npos);
+  // From the reload on, lines go to the receiver, framed as syslog
+  // (notice is severity 5, debug 7), and no longer to the file.
+  const std::string tag = "[" + std::to_string(::getpid()) + "]: ";
+  CHECK(receive(tag + "Reloaded server configuration\n"));
+  CHECK(received.rfind("<5>", 0) == 0);
+  Conn c = createClientConn(*s);
+  checkInfoMsg(c);
+  const bool debug = receive(" - cid:");
+  INFO("received: " << received);
+  CHECK(debug);
+  CHECK(received.find("<7>") != std::string::npos);
+  CHECK(readFile(log).find("Reloaded server configuration") == std::string::npos);
+  CHECK(readFile(log).find(" - cid:") == std::string::npos);
+}
+
+TEST_CASE("TestConfigReloadMonitorPortUnsupported", "[reload]") {
+  // Go's diffOptions refuses HTTPPort and HTTPSPort like any field it has
+  // no option for; nothing of the file is applied.
+  reloadConfig cfg;
+  auto s = runWithConfig(cfg, "basic.conf");
+  const auto before = s->getOpts();
+  cfg.write("listen: \"127.0.0.1:-1\"\ndebug: true\nhttp_port: 8222\n");
+  expectReloadError(*s, "Config reload not supported for HTTPPort: old=0, new=8222");
+  cfg.write("listen: \"127.0.0.1:-1\"\ndebug: true\nhttps_port: 8443\n");
+  expectReloadError(*s, "Config reload not supported for HTTPSPort: old=0, new=8443");
+  CHECK(s->getOpts() == before);
+  CHECK_FALSE(s->debugEnabled());
+  Conn c = plainClient(*s);
+
+  // A monitor on a random port: -1 stays in the options (the bound port is
+  // not written back), so the same -1 in the file is no change...
+  reloadConfig mcfg;
+  mcfg.write("listen: \"127.0.0.1:-1\"\nhttp: \"127.0.0.1:-1\"\n");
+  auto m = RunServer(LoadConfig(mcfg.path()));
+  REQUIRE(m->getOpts()->HTTPPort == -1);
+  mcfg.write("listen: \"127.0.0.1:-1\"\nhttp: \"127.0.0.1:-1\"\nmax_payload: 2048\n");
+  m->Reload();
+  CHECK(m->getOpts()->MaxPayload == 2048);
+  mcfg.write("listen: \"127.0.0.1:-1\"\nhttp: \"127.0.0.1:8222\"\n");
+  expectReloadError(*m, "Config reload not supported for HTTPPort: old=-1, new=8222");
+  m.reset();
+
+  // ...while a fixed port turned into -1 is a change, refused.
+  std::unique_ptr<Server> f;
+  int port = 0;
+  for (int attempt = 0; !f && attempt < 10; ++attempt) {
+    port = PortHold().port();  // free a moment ago; another process may take it first
+    mcfg.write("listen: \"127.0.0.1:-1\"\nhttp: \"127.0.0.1:" + std::to_string(port) + "\"\n");
+    try {
+      f = RunServer(LoadConfig(mcfg.path()));
+    } catch (const std::exception&) {
+    }
+  }
+  REQUIRE(f);
+  mcfg.write("listen: \"127.0.0.1:-1\"\nhttp: \"127.0.0.1:-1\"\n");
+  expectReloadError(*f, "Config reload not supported for HTTPPort: old=" + std::to_string(port) + ", new=-1");
 }
