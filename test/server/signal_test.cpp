@@ -20,6 +20,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -543,4 +544,42 @@ TEST_CASE("TestProcessSignalPidFileErrors", "[signal]") {
   CHECK(out == missingErr + "\n");
   CHECK(runGnatsd(t, {"-sl", "reopen=" + junk}, &out) == 1);
   CHECK(out == "pid file \"" + junk + "\" does not hold a pid: \"gnatsd\"\n");
+}
+
+namespace {
+// The client port a gnatsd child started with -p -1 logged.
+int listenPort(const GnatsdChild& g) {
+  std::smatch m;
+  const std::string log = readFile(g.log());
+  INFO("log: " << log);
+  REQUIRE(std::regex_search(log, m, std::regex(R"(Listening for client connections on 127\.0\.0\.1:(\d+)\n)")));
+  return std::stoi(m[1]);
+}
+}  // namespace
+
+TEST_CASE("TestSignalTermProcess", "[signal]") {
+  // C++ only: SIGTERM, sent by pid as systemd's stop does, shuts down
+  // gracefully like SIGINT: clients closed, pid file removed, exit status 0
+  // (1.0.0 did not handle SIGTERM: the default action killed it).
+  TempDir t;
+  const std::string pidFile = t.file("gnatsd.pid");
+  GnatsdChild g(t, "term", {"-D", "-P", pidFile});
+  g.waitReady();
+  Conn c = createClientConn("127.0.0.1", listenPort(g));
+  checkInfoMsg(c);
+  REQUIRE(checkFor(10s, 10ms, [&] { return readFile(g.log()).find("Client connection created") != std::string::npos; }));
+  REQUIRE(readFile(pidFile) == g.pidStr());
+  REQUIRE(::kill(g.pid(), SIGTERM) == 0);
+  auto st = g.proc().wait(20s);
+  const std::string log = readFile(g.log());
+  INFO("log: " << log << "\noutput: " << g.output());
+  REQUIRE(st);
+  REQUIRE(WIFEXITED(*st));
+  CHECK(WEXITSTATUS(*st) == 0);
+  CHECK_THAT(log, Catch::Contains("[DBG] Trapped \"terminated\" signal\n"));
+  CHECK_THAT(log, Catch::Contains("[INF] Server Exiting..\n"));
+  // The server closed the client itself (a kill would leave no such line).
+  CHECK_THAT(log, Catch::Contains(" - cid:1 - Client connection closed\n"));
+  CHECK(c.waitClosed(5s));
+  CHECK_FALSE(fs::exists(pidFile));
 }
