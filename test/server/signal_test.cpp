@@ -583,3 +583,40 @@ TEST_CASE("TestSignalTermProcess", "[signal]") {
   CHECK(c.waitClosed(5s));
   CHECK_FALSE(fs::exists(pidFile));
 }
+
+TEST_CASE("TestSignalReloadKeepsFlags", "[signal]") {
+  // C++ only, through the binary: -D on the command line beats the file's
+  // `debug: false` at start and after a SIGHUP reload.
+  TempDir t;
+  const std::string cfg = t.file("gnatsd.conf");
+  auto write = [&](const std::string& text) {
+    std::ofstream(cfg + ".new", std::ios::trunc) << text;
+    REQUIRE(::rename((cfg + ".new").c_str(), cfg.c_str()) == 0);
+  };
+  write("debug: false\n");
+  GnatsdChild g(t, "flags", {"-c", cfg, "-D"});
+  g.waitReady();
+  REQUIRE_THAT(readFile(g.log()), Catch::Contains("[DBG] Server id is "));
+  write("debug: false\nmax_payload: 2048\n");
+  REQUIRE(::kill(g.pid(), SIGHUP) == 0);
+  const std::string reloaded = "[INF] Reloaded server configuration\n";
+  const bool done = checkFor(20s, 10ms, [&] { return readFile(g.log()).find(reloaded) != std::string::npos; });
+  INFO("log: " << readFile(g.log()) << "\noutput: " << g.output());
+  REQUIRE(done);
+  CHECK_THAT(readFile(g.log()), Catch::Contains("[INF] Reloaded: max_payload = 2048\n"));
+  CHECK_THAT(readFile(g.log()), !Catch::Contains("Reloaded: debug"));
+  // Debug lines go on after the reload.
+  Conn c = createClientConn("127.0.0.1", listenPort(g));
+  checkInfoMsg(c);
+  const bool debug = checkFor(10s, 10ms, [&] {
+    const std::string log = readFile(g.log());
+    const size_t at = log.find(reloaded);
+    return at != std::string::npos && log.find("[DBG] ", at) != std::string::npos &&
+           log.find("Client connection created", at) != std::string::npos;
+  });
+  CHECK(debug);
+  CHECK(ProcessSignal(CommandQuit, g.pidStr()) == "");
+  auto st = g.proc().wait(20s);
+  REQUIRE(st);
+  CHECK((WIFEXITED(*st) && WEXITSTATUS(*st) == 0));
+}
