@@ -1,6 +1,6 @@
 // Go: server/signal.go (gnatsd v1.0.0)
-// The signal thread (SIGINT/SIGTERM stop, SIGUSR1 reopen log, SIGHUP reload)
-// and --signal.
+// The signal thread (SIGINT/SIGTERM stop, SIGUSR1 reopen log, SIGHUP reload,
+// SIGQUIT thread dump and exit 2) and --signal.
 #include "server/signal.h"
 
 #include <dirent.h>
@@ -21,6 +21,7 @@
 
 #include "server/const.h"
 #include "server/gofmt.h"
+#include "server/monitor.h"
 #include "server/server.h"
 
 namespace gnatsd::server {
@@ -33,7 +34,18 @@ sigset_t handledSignals() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
   sigaddset(&set, SIGUSR1);
+  sigaddset(&set, SIGQUIT);
   return set;
+}
+
+// All of `text` to stderr, unbuffered (the process ends right after).
+void writeStderr(std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = ::write(STDERR_FILENO, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text.remove_prefix(static_cast<size_t>(n));
+  }
 }
 }  // namespace
 
@@ -73,6 +85,19 @@ void Server::handleSignals() {
           Debugf("Trapped \"user defined signal 1\" signal");
           ReOpenLogFile();
           break;
+        case SIGQUIT: {
+          // gnatsd 1.0.0 left SIGQUIT to the Go runtime, which prints every
+          // goroutine's stack to stderr and exits with status 2 at once.
+          // The nearest we have is /stacksz's list of threads; then the same
+          // abrupt exit: no connection closed, the pid file left, nothing
+          // logged. The one place library code ends the process, and only
+          // when it handles signals (not NoSigs), as Go's runtime did.
+          std::string dump = HandleStacksz("").body;
+          const std::string_view mark = " (serving this request)";
+          if (auto at = dump.find(mark); at != std::string::npos) dump.replace(at, mark.size(), " (writing this dump)");
+          writeStderr("SIGQUIT: quit\n\n" + dump);
+          std::_Exit(2);
+        }
         case SIGHUP:
           Debugf("Trapped \"hangup\" signal");
           try {

@@ -134,7 +134,7 @@ struct SigmaskGuard {
   ~SigmaskGuard() {
     sigset_t set;
     sigemptyset(&set);
-    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&set, s);
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGQUIT}) sigaddset(&set, s);
     const struct timespec zero = {0, 0};
     while (::sigtimedwait(&set, nullptr, &zero) > 0) {
     }
@@ -619,4 +619,28 @@ TEST_CASE("TestSignalReloadKeepsFlags", "[signal]") {
   auto st = g.proc().wait(20s);
   REQUIRE(st);
   CHECK((WIFEXITED(*st) && WEXITSTATUS(*st) == 0));
+}
+
+TEST_CASE("TestSignalQuitDumpsThreads", "[signal]") {
+  // C++ only: SIGQUIT does what Go's runtime did to gnatsd 1.0.0: a dump
+  // to stderr (here the thread list of /stacksz, not goroutine stacks),
+  // then exit status 2 at once, with no shutdown (the pid file stays).
+  TempDir t;
+  const std::string pidFile = t.file("gnatsd.pid");
+  GnatsdChild g(t, "sigquit", {"-D", "-P", pidFile});
+  g.waitReady();
+  const int port = listenPort(g);
+  REQUIRE(::kill(g.pid(), SIGQUIT) == 0);
+  auto st = g.proc().wait(20s);
+  const std::string out = g.output(), log = readFile(g.log());
+  INFO("stderr: " << out << "\nlog: " << log);
+  REQUIRE(st);
+  REQUIRE(WIFEXITED(*st));
+  CHECK(WEXITSTATUS(*st) == 2);
+  CHECK_THAT(out, Catch::StartsWith("SIGQUIT: quit\n\ngnatsd-cpp "));
+  CHECK(std::regex_search(out, std::regex(R"(\nthread \d+ \[.\]: signal \(writing this dump\)\n)")));
+  CHECK(std::regex_search(out, std::regex(R"(\nthread \d+ \[.\]: accept:)" + std::to_string(port) + "\n")));
+  CHECK_THAT(log, !Catch::Contains("Server Exiting"));
+  CHECK_THAT(log, !Catch::Contains("Trapped"));
+  CHECK(readFile(pidFile) == g.pidStr());
 }
