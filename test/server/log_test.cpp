@@ -3,13 +3,19 @@
 // ReOpenLogFile, and ConfigureLogger's choice of back end.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <functional>
 #include <mutex>
+#include <regex>
 #include <string>
 
 #include "server/logger/log.h"
@@ -218,4 +224,81 @@ TEST_CASE("TestConfigureLoggerBackends", "[log]") {
     auto s = Server::New(opts);
     CHECK_THROWS_WITH(s->ConfigureLogger(), Catch::StartsWith("error opening file: open " + opts.LogFile + ": "));
   }
+}
+
+namespace {
+// Runs `gnatsd -a 127.0.0.1 -p -1 -DV` with stdout and stderr on `out`
+// until it is ready, makes one client connect (debug and trace lines), then
+// stops it with SIGINT. `read` returns what `out` holds so far.
+void runAndStop(const std::string& out, const std::function<std::string()>& read) {
+  ChildProcess p(gnatsdBinary(), "gnatsd", {"-a", "127.0.0.1", "-p", "-1", "-DV"}, out);
+  std::smatch m;
+  const std::regex listening(R"(Listening for client connections on 127\.0\.0\.1:(\d+)\r?\n)");
+  std::string text;
+  const bool ready = checkFor(20s, 10ms, [&] {
+    text = read();
+    return text.find("Server is ready") != std::string::npos;
+  });
+  INFO("output: " << text);
+  REQUIRE(ready);
+  REQUIRE(std::regex_search(text, m, listening));
+  {
+    Conn c = createClientConn("127.0.0.1", std::stoi(m[1]));
+    checkInfoMsg(c);
+    sendProto(c, "CONNECT {}\r\nPING\r\n");
+    expectResult(c, pongRe);
+  }
+  // A trace label, coloured or not.
+  REQUIRE(checkFor(10s, 10ms, [&] { return read().find("TRC") != std::string::npos; }));
+  REQUIRE(::kill(p.pid(), SIGINT) == 0);
+  auto st = p.wait(20s);
+  REQUIRE(st);
+  CHECK((WIFEXITED(*st) && WEXITSTATUS(*st) == 0));
+}
+}  // namespace
+
+// Not in Go: gnatsd colours its labels only when stderr is a terminal. The
+// binary with stderr on a file writes no escape sequence; on a pseudo
+// terminal it colours them.
+TEST_CASE("TestStderrLogColorsOnlyOnTerminal", "[log]") {
+  TempDir t;
+  const std::string file = t.file("stderr.log");
+  runAndStop(file, [&] { return readFile(file); });
+  const std::string out = readFile(file);
+  INFO("stderr: " << out);
+  CHECK(out.find("\x1b[") == std::string::npos);
+  CHECK_THAT(out, Catch::Contains(" [INF] Server is ready\n"));
+  CHECK_THAT(out, Catch::Contains(" [DBG] "));
+  CHECK_THAT(out, Catch::Contains(" [TRC] "));
+
+  // The same on a terminal (when this machine has pseudo terminals).
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) {
+    if (master >= 0) ::close(master);
+    WARN("no pseudo terminal here: the coloured case is not checked");
+    return;
+  }
+  struct Close {
+    int fd;
+    ~Close() { ::close(fd); }
+  } closeMaster{master};
+  char name[128];
+  REQUIRE(::ptsname_r(master, name, sizeof name) == 0);
+  std::string tty;
+  // The child's output is read as it comes, so that it never blocks on a
+  // full terminal.
+  runAndStop(name, [&] {
+    struct pollfd p = {master, POLLIN, 0};
+    while (::poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+      char buf[4096];
+      const ssize_t n = ::read(master, buf, sizeof buf);
+      if (n <= 0) break;
+      tty.append(buf, static_cast<size_t>(n));
+    }
+    return tty;
+  });
+  INFO("terminal: " << tty);
+  CHECK_THAT(tty, Catch::Contains("[\x1b[32mINF\x1b[0m] Server is ready"));
+  CHECK_THAT(tty, Catch::Contains("[\x1b[36mDBG\x1b[0m] "));
+  CHECK_THAT(tty, Catch::Contains("[\x1b[33mTRC\x1b[0m] "));
 }
