@@ -2,7 +2,9 @@
 # Makes the test certificates in this folder (committed, so tests need no
 # openssl command). Rerun to replace them all; nothing here is a secret.
 #   ca.pem                       test CA (ca-key.pem)
-#   server-cert.pem / -key.pem   server: DNS localhost, IP 127.0.0.1 and ::1
+#   server-cert.pem / -key.pem   server: DNS localhost, IP 127.0.0.1 and ::1;
+#                                client use too, as gnatsd's own (no EKU):
+#                                seed_tls.conf's routes present it both ways
 #   server.pem / key.pem         the same pair under the names gnatsd's
 #                                server/configs use
 #   cert.new.pem / key.new.pem   a second server pair (reload tests)
@@ -39,7 +41,7 @@ leaf() { # out-prefix cn san eku ca
 
 ca ca "/CN=gnatsd-cpp test CA/O=gnatsd-cpp tests"
 ca other-ca "/CN=gnatsd-cpp other CA/O=gnatsd-cpp tests"
-leaf server localhost "DNS:localhost,IP:127.0.0.1,IP:::1" serverAuth ca
+leaf server localhost "DNS:localhost,IP:127.0.0.1,IP:::1" "serverAuth,clientAuth" ca
 cp server-cert.pem server.pem
 cp server-key.pem key.pem
 leaf new localhost "DNS:localhost,IP:127.0.0.1,IP:::1" serverAuth ca
