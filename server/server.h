@@ -181,6 +181,11 @@ class Server {
   uint64_t totalClients() EXCLUDES(mu_);
   std::chrono::system_clock::time_point startTime() const { return start_; }
   uint64_t nextCID() { return gcid_.fetch_add(1) + 1; }
+  // Go: getClientConnectURLs. Where clients can reach this server, as
+  // "host:port": the listen host itself, or for 0.0.0.0 and :: every global
+  // unicast address of the machine (none, and an error logged, when it has
+  // none). Works before Start(). The route INFO's connect_urls.
+  std::vector<std::string> getClientConnectURLs();
 
   // --- monitoring (Go: monitor.go and server.go's StartMonitoring; monitor.cpp) ---
   // Go: StartMonitoring. Starts the HTTP or the HTTPS monitor when the options
@@ -250,8 +255,6 @@ class Server {
   // from a peer, pushed to clients that asked for INFO updates).
   bool updateServerINFO(const std::vector<std::string>& urls) EXCLUDES(mu_);
   void sendAsyncInfoToClients() EXCLUDES(mu_);
-  // Go: getClientConnectURLs. Where clients can reach this server.
-  std::vector<std::string> getClientConnectURLs();
   // Go: the end of closeConnection for a route: re-dial it if gnatsd would.
   void reconnectRouteIfNeeded(const route& r) EXCLUDES(mu_);
   // Waits `d` or until shutdown; false when shutting down (Go: rcQuit).
