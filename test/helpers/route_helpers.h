@@ -97,6 +97,16 @@ inline Conn createRouteConn(Server& s) {
   return createClientConn("127.0.0.1", s.ClusterPort());
 }
 
+// C++ only: the route port of `s` speaks TLS first. A peer that starts in
+// clear is told "-ERR 'Secure Connection - TLS Required'" and dropped (the
+// error may follow a TLS alert, hence no anchor).
+inline void requireTLSOnlyRoutePort(Server& s) {
+  Conn c = createRouteConn(s);
+  sendProto(c, "CONNECT {\"verbose\":false}\r\n");
+  expectResult(c, std::regex(R"(-ERR 'Secure Connection - TLS Required'\r\n)"));
+  CHECK(c.waitClosed());
+}
+
 // Go: doRouteAuthConnect / connectProto.
 inline void doRouteAuthConnect(Conn& c, const std::string& user, const std::string& pass, const std::string& id) {
   sendProto(c, "CONNECT {\"verbose\":false,\"user\":\"" + user + "\",\"pass\":\"" + pass + "\",\"name\":\"" + id +

@@ -1,7 +1,8 @@
 // Go: server/routes_test.go (gnatsd v1.0.0)
 // Cluster options from a config file, clusters formed from configs, a seed
-// and a chain, bcrypt route passwords, a route listener that cannot listen,
-// IPv6, and a client that dials the route port. Go reads server internals
+// and a chain (in clear and over TLS), bcrypt route passwords, a plain route
+// refused by a TLS seed, a route listener that cannot listen, IPv6, and a
+// client that dials the route port. Go reads server internals
 // and uses go-nats here; this port uses the public Server API and raw
 // sockets (a libnats twin of TestClientConnectToRoutePort is in
 // test/interop/cluster_interop_test.cpp). Configs: test/configs/server/,
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "server/opts.h"
+#include "test/helpers/capturing_logger.h"
 #include "test/helpers/route_helpers.h"
 #include "test/helpers/test_server.h"
 
@@ -34,6 +36,25 @@ void requireSubs(uint32_t n, std::initializer_list<Server*> servers) {
   std::string err = checkExpectedSubs(n, servers);
   INFO(err);
   REQUIRE(err.empty());
+}
+
+// seed_tls.conf on random loopback ports. Its certificate paths start with
+// "../test/", which from test/ (where tests run) is test/ again.
+Options tlsSeedOptions() {
+  Options o = randomPorts(gnatsd::server::ProcessConfigFile(kConfigs + "seed_tls.conf"));
+  REQUIRE(o.Cluster.TLSConfig != nullptr);
+  return o;
+}
+
+std::vector<gnatsd::server::URL> routeTo(Server& s) {
+  return gnatsd::server::RoutesFromStr("nats://127.0.0.1:" + std::to_string(s.ClusterPort()));
+}
+
+// How many times `needle` occurs in `hay`.
+size_t occurrences(const std::string& hay, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + needle.size())) ++n;
+  return n;
 }
 
 }  // namespace
@@ -167,6 +188,39 @@ TEST_CASE("TestSeedSolicitWorks", "[route]") {
   checkMsg(msgs[0], "foo", "1", "", "5", "Hello");
 }
 
+TEST_CASE("TestTLSSeedSolicitWorks", "[route][tls]") {
+  Options optsSeed = tlsSeedOptions();
+  auto srvSeed = RunServer(optsSeed);
+  // C++ only: the seed's route port speaks TLS only, so every route of this
+  // cluster below went through a TLS handshake.
+  requireTLSOnlyRoutePort(*srvSeed);
+
+  Options optsA = nextServerOpts(optsSeed);  // the seed's route TLS too
+  optsA.Routes = routeTo(*srvSeed);
+  auto srvA = RunServer(optsA);
+
+  Conn nc1 = createClientConn(*srvA);
+  setupConn(nc1);
+  sendProto(nc1, "SUB foo 1\r\nPING\r\n");
+  expectResult(nc1, pongRe);
+
+  Options optsB = nextServerOpts(optsA);
+  optsB.Routes = routeTo(*srvSeed);
+  auto srvB = RunServer(optsB);
+
+  Conn nc2 = createClientConn(*srvB);
+  setupConn(nc2);
+
+  // A and B find each other through the seed and dial each other over TLS.
+  checkClusterFormed({srvSeed.get(), srvA.get(), srvB.get()});
+  requireSubs(1, {srvB.get()});
+
+  sendProto(nc2, "PUB foo 5\r\nHello\r\nPING\r\n");
+  expectResult(nc2, pongRe);
+  auto msgs = expectMsgs(nc1, 1, 5s);
+  checkMsg(msgs[0], "foo", "1", "", "5", "Hello");
+}
+
 TEST_CASE("TestChainedSolicitWorks", "[route]") {
   Options optsSeed = randomPorts(gnatsd::server::ProcessConfigFile(kConfigs + "seed.conf"));
   auto srvSeed = RunServer(optsSeed);
@@ -196,6 +250,62 @@ TEST_CASE("TestChainedSolicitWorks", "[route]") {
   expectResult(nc2, pongRe);
   auto msgs = expectMsgs(nc1, 1, 5s);
   checkMsg(msgs[0], "foo", "1", "", "5", "Hello");
+}
+
+TEST_CASE("TestTLSChainedSolicitWorks", "[route][tls]") {
+  Options optsSeed = tlsSeedOptions();
+  auto srvSeed = RunServer(optsSeed);
+
+  Options optsA = nextServerOpts(optsSeed);
+  optsA.Routes = routeTo(*srvSeed);
+  auto srvA = RunServer(optsA);
+  requireTLSOnlyRoutePort(*srvA);
+
+  // Go's "urlSeed": here the subscriber is on the seed itself.
+  Conn nc1 = createClientConn(*srvSeed);
+  setupConn(nc1);
+  sendProto(nc1, "SUB foo 1\r\nPING\r\n");
+  expectResult(nc1, pongRe);
+
+  // B connects to A, and learns of the seed from A.
+  Options optsB = nextServerOpts(optsA);
+  optsB.Routes = routeTo(*srvA);
+  auto srvB = RunServer(optsB);
+
+  Conn nc2 = createClientConn(*srvB);
+  setupConn(nc2);
+
+  checkClusterFormed({srvSeed.get(), srvA.get(), srvB.get()});
+  requireSubs(1, {srvB.get()});
+
+  sendProto(nc2, "PUB foo 5\r\nHello\r\nPING\r\n");
+  expectResult(nc2, pongRe);
+  auto msgs = expectMsgs(nc1, 1, 5s);
+  checkMsg(msgs[0], "foo", "1", "", "5", "Hello");
+}
+
+TEST_CASE("TestRouteTLSHandshakeError", "[route][tls]") {
+  auto seedLog = std::make_shared<capturingLogger>();
+  auto srvSeed = runLogged(tlsSeedOptions(), seedLog);
+
+  // A server without route TLS dials the TLS seed: it speaks in clear, the
+  // seed's handshake fails and no route ever forms.
+  Options opts = DefaultTestOptions();
+  opts.Cluster.Host = "127.0.0.1";
+  opts.Cluster.Port = gnatsd::server::RANDOM_PORT;
+  opts.Routes = routeTo(*srvSeed);
+  auto srv = RunServer(opts);
+
+  // Go sleeps and then polls NumRoutes; here the seed's log shows the
+  // handshake failing, twice: the first dial and the retry of this
+  // configured route both fail.
+  const std::string handshakeError = "TLS route handshake error";
+  bool failedTwice = checkFor(10s, 20ms, [&] { return occurrences(seedLog->all(), handshakeError) >= 2; });
+  INFO("seed log:\n" << seedLog->all());
+  REQUIRE(failedTwice);
+  CHECK(srv->NumRoutes() == 0);
+  CHECK(srvSeed->NumRoutes() == 0);
+  CHECK_FALSE(seedLog->contains("Registering remote route"));
 }
 
 TEST_CASE("TestBlockedShutdownOnRouteAcceptLoopFailure", "[route]") {
