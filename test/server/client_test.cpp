@@ -129,8 +129,18 @@ TEST_CASE("TestClientCreateAndInfo", "[client]") {
   REQUIRE(readLine(c) == "PONG\r\n");
 }
 
-// TestNonTLSConnectionState: not ported, there is no GetTLSConnectionState
-// until TLS lands.
+TEST_CASE("TestNonTLSConnectionState", "[client]") {
+  // Go: GetTLSConnectionState is nil on a plain connection. Here the
+  // server's side of a live plain client names no TLS version or suite.
+  auto s = RunServer(DefaultTestOptions());
+  Conn c = createClientConn(*s);
+  setupConn(c);
+  REQUIRE(checkFor(2s, 10ms, [&] { return s->NumClients() == 1; }));
+  auto cl = s->getClient(1);
+  REQUIRE(cl);
+  CHECK(cl->tlsVersion().empty());
+  CHECK(cl->tlsCipherSuite().empty());
+}
 
 TEST_CASE("TestClientConnect", "[client]") {
   auto s = newIdleServer();
