@@ -89,7 +89,7 @@ TEST_CASE("TestStartupAndShutdown", "[server]") {
 
   CHECK(s->NumRoutes() == 0);
   CHECK(s->NumRemotes() == 0);
-  CHECK(s->NumClients() == 0);  // Go allows 1 (its readiness probe); nobody dialled here
+  CHECK(s->NumClients() == 0);  // Go accepts 0 or 1; nothing has dialled this one
   CHECK(s->NumSubscriptions() == 0);
 
   // C++ only: Shutdown leaves no thread and no listener behind.
