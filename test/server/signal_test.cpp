@@ -630,6 +630,10 @@ TEST_CASE("TestSignalQuitDumpsThreads", "[signal]") {
   GnatsdChild g(t, "sigquit", {"-D", "-P", pidFile});
   g.waitReady();
   const int port = listenPort(g);
+  // A thread names itself once it runs, which may be after "Server is ready"
+  // (slow under TSan): wait for the names the dump is checked for.
+  const std::string acceptName = "accept:" + std::to_string(port);
+  REQUIRE(checkFor(10s, 10ms, [&] { return hasThread(g.pidStr(), acceptName) && hasThread(g.pidStr(), "signal"); }));
   REQUIRE(::kill(g.pid(), SIGQUIT) == 0);
   auto st = g.proc().wait(20s);
   const std::string out = g.output(), log = readFile(g.log());
