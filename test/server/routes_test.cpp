@@ -57,6 +57,28 @@ size_t occurrences(const std::string& hay, const std::string& needle) {
   return n;
 }
 
+// A raw client on `srv` subscribed to foo (sid 1), its SUB processed.
+Conn subscribeFoo(Server& srv) {
+  Conn nc = createClientConn(srv);
+  setupConn(nc);
+  sendProto(nc, "SUB foo 1\r\nPING\r\n");
+  expectResult(nc, pongRe);
+  return nc;
+}
+
+// Once `cluster` is a full mesh and the subscription of `sub` has reached
+// `pubSrv`, a message published on `pubSrv` arrives at `sub`.
+void requireDeliveredAcross(Conn& sub, Server& pubSrv, std::initializer_list<Server*> cluster) {
+  Conn nc2 = createClientConn(pubSrv);
+  setupConn(nc2);
+  checkClusterFormed(cluster);
+  requireSubs(1, {&pubSrv});
+  sendProto(nc2, "PUB foo 5\r\nHello\r\nPING\r\n");
+  expectResult(nc2, pongRe);
+  auto msgs = expectMsgs(sub, 1, 5s);
+  checkMsg(msgs[0], "foo", "1", "", "5", "Hello");
+}
+
 }  // namespace
 
 TEST_CASE("TestRouteConfig", "[route][opts]") {
@@ -166,26 +188,13 @@ TEST_CASE("TestSeedSolicitWorks", "[route]") {
 
   // Go dials A's cluster port here and go-nats falls back to the client URL
   // the route INFO advertises; this client dials A's client port.
-  Conn nc1 = createClientConn(*srvA);
-  setupConn(nc1);
-  sendProto(nc1, "SUB foo 1\r\nPING\r\n");
-  expectResult(nc1, pongRe);
+  Conn nc1 = subscribeFoo(*srvA);
 
   Options optsB = nextServerOpts(optsA);
   optsB.Routes = gnatsd::server::RoutesFromStr("nats://127.0.0.1:" + std::to_string(srvSeed->ClusterPort()));
   auto srvB = RunServer(optsB);
 
-  Conn nc2 = createClientConn(*srvB);
-  setupConn(nc2);
-
-  checkClusterFormed({srvSeed.get(), srvA.get(), srvB.get()});
-  // C++ only: A's subscription has reached B over the discovered route.
-  requireSubs(1, {srvB.get()});
-
-  sendProto(nc2, "PUB foo 5\r\nHello\r\nPING\r\n");
-  expectResult(nc2, pongRe);
-  auto msgs = expectMsgs(nc1, 1, 5s);
-  checkMsg(msgs[0], "foo", "1", "", "5", "Hello");
+  requireDeliveredAcross(nc1, *srvB, {srvSeed.get(), srvA.get(), srvB.get()});
 }
 
 TEST_CASE("TestTLSSeedSolicitWorks", "[route][tls]") {
@@ -199,26 +208,14 @@ TEST_CASE("TestTLSSeedSolicitWorks", "[route][tls]") {
   optsA.Routes = routeTo(*srvSeed);
   auto srvA = RunServer(optsA);
 
-  Conn nc1 = createClientConn(*srvA);
-  setupConn(nc1);
-  sendProto(nc1, "SUB foo 1\r\nPING\r\n");
-  expectResult(nc1, pongRe);
+  Conn nc1 = subscribeFoo(*srvA);
 
   Options optsB = nextServerOpts(optsA);
   optsB.Routes = routeTo(*srvSeed);
   auto srvB = RunServer(optsB);
 
-  Conn nc2 = createClientConn(*srvB);
-  setupConn(nc2);
-
   // A and B find each other through the seed and dial each other over TLS.
-  checkClusterFormed({srvSeed.get(), srvA.get(), srvB.get()});
-  requireSubs(1, {srvB.get()});
-
-  sendProto(nc2, "PUB foo 5\r\nHello\r\nPING\r\n");
-  expectResult(nc2, pongRe);
-  auto msgs = expectMsgs(nc1, 1, 5s);
-  checkMsg(msgs[0], "foo", "1", "", "5", "Hello");
+  requireDeliveredAcross(nc1, *srvB, {srvSeed.get(), srvA.get(), srvB.get()});
 }
 
 TEST_CASE("TestChainedSolicitWorks", "[route]") {
@@ -230,26 +227,14 @@ TEST_CASE("TestChainedSolicitWorks", "[route]") {
   auto srvA = RunServer(optsA);
 
   // Go's "urlSeed" has A's client port.
-  Conn nc1 = createClientConn(*srvA);
-  setupConn(nc1);
-  sendProto(nc1, "SUB foo 1\r\nPING\r\n");
-  expectResult(nc1, pongRe);
+  Conn nc1 = subscribeFoo(*srvA);
 
   // B connects to A.
   Options optsB = nextServerOpts(optsA);
   optsB.Routes = gnatsd::server::RoutesFromStr("nats://127.0.0.1:" + std::to_string(srvA->ClusterPort()));
   auto srvB = RunServer(optsB);
 
-  Conn nc2 = createClientConn(*srvB);
-  setupConn(nc2);
-
-  checkClusterFormed({srvSeed.get(), srvA.get(), srvB.get()});
-  requireSubs(1, {srvB.get()});
-
-  sendProto(nc2, "PUB foo 5\r\nHello\r\nPING\r\n");
-  expectResult(nc2, pongRe);
-  auto msgs = expectMsgs(nc1, 1, 5s);
-  checkMsg(msgs[0], "foo", "1", "", "5", "Hello");
+  requireDeliveredAcross(nc1, *srvB, {srvSeed.get(), srvA.get(), srvB.get()});
 }
 
 TEST_CASE("TestTLSChainedSolicitWorks", "[route][tls]") {
@@ -262,26 +247,14 @@ TEST_CASE("TestTLSChainedSolicitWorks", "[route][tls]") {
   requireTLSOnlyRoutePort(*srvA);
 
   // Go's "urlSeed": here the subscriber is on the seed itself.
-  Conn nc1 = createClientConn(*srvSeed);
-  setupConn(nc1);
-  sendProto(nc1, "SUB foo 1\r\nPING\r\n");
-  expectResult(nc1, pongRe);
+  Conn nc1 = subscribeFoo(*srvSeed);
 
   // B connects to A, and learns of the seed from A.
   Options optsB = nextServerOpts(optsA);
   optsB.Routes = routeTo(*srvA);
   auto srvB = RunServer(optsB);
 
-  Conn nc2 = createClientConn(*srvB);
-  setupConn(nc2);
-
-  checkClusterFormed({srvSeed.get(), srvA.get(), srvB.get()});
-  requireSubs(1, {srvB.get()});
-
-  sendProto(nc2, "PUB foo 5\r\nHello\r\nPING\r\n");
-  expectResult(nc2, pongRe);
-  auto msgs = expectMsgs(nc1, 1, 5s);
-  checkMsg(msgs[0], "foo", "1", "", "5", "Hello");
+  requireDeliveredAcross(nc1, *srvB, {srvSeed.get(), srvA.get(), srvB.get()});
 }
 
 TEST_CASE("TestRouteTLSHandshakeError", "[route][tls]") {
