@@ -11,6 +11,7 @@
 #include "server/gofmt.h"
 #include "server/outbuf.h"
 #include "server/server.h"
+#include "server/util.h"
 
 namespace gnatsd::server {
 
@@ -54,6 +55,55 @@ bool nextLine(std::string_view in, size_t* pos, std::string_view* line) {
   *pos = end + 2;
   return true;
 }
+// The arguments of a MSG line after "MSG ": <subject> <sid> [reply] <size>.
+// The views point into `args`.
+bool parseMsgArgs(std::string_view args, InProcessMsg* m, size_t* size) {
+  std::string_view a[4];
+  size_t count = 0;
+  while (!args.empty() && count < 4) {
+    const size_t sp = args.find(' ');
+    a[count++] = args.substr(0, sp);
+    args = sp == std::string_view::npos ? std::string_view() : args.substr(sp + 1);
+  }
+  if (count < 3) return false;  // cannot happen: the server wrote it
+  const std::string_view sz = a[count - 1];
+  *size = 0;
+  std::from_chars(sz.data(), sz.data() + sz.size(), *size);
+  m->subject = a[0];
+  m->sid = a[1];
+  m->reply = count == 4 ? a[2] : std::string_view();
+  return true;
+}
+
+// Request sids start with 'r', Subscribe's are plain numbers.
+bool isRequestSid(std::string_view sid) { return !sid.empty() && sid.front() == 'r'; }
+
+// Finds the MSG frame for `sid` in the queued frames of `in`, starting at
+// frame boundary *from. On success *start/*end bound the whole frame and
+// *data is its payload; otherwise *from is where the next look should begin
+// (the end of the last whole frame).
+bool findReplyFrame(std::string_view in, std::string_view sid, size_t* from, size_t* start, size_t* end,
+                    std::string_view* data) {
+  size_t pos = *from;
+  std::string_view line;
+  while (true) {
+    const size_t frame = pos;
+    if (!nextLine(in, &pos, &line)) return false;
+    if (line.starts_with("MSG ")) {
+      InProcessMsg m;
+      size_t size = 0;
+      if (!parseMsgArgs(line.substr(4), &m, &size) || pos + size + 2 > in.size()) return false;
+      if (m.sid == sid) {
+        *start = frame;
+        *end = pos + size + 2;
+        *data = in.substr(pos, size);
+        return true;
+      }
+      pos += size + 2;
+    }
+    *from = pos;
+  }
+}
 }  // namespace
 
 InProcessConn::InProcessConn(std::shared_ptr<client> c) : c_(std::move(c)) {}
@@ -67,12 +117,14 @@ std::unique_ptr<InProcessConn> InProcessConn::Connect(Server& s, const InProcess
     throw std::runtime_error(err);
   }
   std::unique_ptr<InProcessConn> conn(new InProcessConn(std::move(c)));
+  // Unique across servers too: a route may carry the answer from elsewhere.
+  conn->inboxPrefix_.assign("_INBOX.").append(genID()).append(".");
   std::lock_guard<std::mutex> l(conn->inMu_);
   conn->feed(std::string("CONNECT ").append(connectJSON(opts)).append("\r\n"));
   OutBuf first;  // the INFO, and any -ERR
   conn->takeQueued(&first, std::chrono::milliseconds(0));
   bool ping = false;
-  conn->parseFrames(std::string_view(first.data(), first.size()), nullptr, &ping);
+  conn->parseFrames(std::string_view(first.data(), first.size()), nullptr, &ping, true);
   if (conn->c_->isClosed()) {
     std::string why = conn->LastError();
     throw std::runtime_error(why.empty() ? "connection refused" : why);
@@ -125,13 +177,114 @@ bool InProcessConn::Unsubscribe(const std::string& sid, int max) {
   return feed(op_);
 }
 
+std::optional<std::string> InProcessConn::Request(std::string_view subject, std::string_view data,
+                                                  std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  replyWaiter w;
+  std::string sid;
+  {
+    std::lock_guard<std::mutex> l(inMu_);
+    // No literal + std::to_string, and no assign("r") either: GCC 12 at -O3
+    // reports a bogus -Wrestrict for both.
+    char num[24];
+    const auto n = std::to_chars(num, num + sizeof num, ++nextSid_);
+    sid.push_back('r');
+    sid.append(num, n.ptr);
+    const std::string inbox = std::string(inboxPrefix_).append(num, n.ptr);
+    {
+      std::lock_guard<std::mutex> rl(reqMu_);
+      waiters_.emplace(sid, &w);
+      numWaiters_.fetch_add(1);
+    }
+    // The subscription first, alone: a refused SUB leaves none behind, and
+    // then nothing must be published.
+    op_.assign("SUB ").append(inbox).append(" ").append(sid).append("\r\n");
+    bool ok = feed(op_) && !c_->isClosed();
+    if (ok) {
+      MutexLock cl(c_->mu_);
+      ok = c_->subs_.find(sid) != c_->subs_.end();
+    }
+    if (ok) {
+      char num[24];
+      auto r = std::to_chars(num, num + sizeof num, data.size());
+      // Gone after one message: the answer cannot be delivered twice.
+      op_.assign("UNSUB ").append(sid).append(" 1\r\nPUB ").append(subject).append(" ").append(inbox);
+      op_.append(" ").append(num, r.ptr).append("\r\n").append(data).append("\r\n");
+      ok = feed(op_) && !c_->isClosed();
+    }
+    if (!ok) {
+      noteRefusal();
+      std::lock_guard<std::mutex> rl(reqMu_);
+      waiters_.erase(sid);
+      numWaiters_.fetch_sub(1);
+      return std::nullopt;
+    }
+  }
+
+  // Wait for the answer: a Drain on another thread may hand it over (w.done),
+  // or it is found in the queue and taken out of it, leaving every other
+  // frame where it was.
+  std::optional<std::string> reply;
+  {
+    MutexLock cl(c_->mu_);
+    uint64_t epoch = queueEpoch_;
+    size_t scanned = 0;
+    bool timedOut = false;
+    while (!w.done.load(std::memory_order_acquire)) {
+      if (epoch != queueEpoch_) {
+        epoch = queueEpoch_;
+        scanned = 0;
+      }
+      size_t start = 0, end = 0;
+      std::string_view payload;
+      if (findReplyFrame(std::string_view(c_->back_.data(), c_->back_.size()), sid, &scanned, &start, &end,
+                         &payload)) {
+        reply.emplace(payload);
+        c_->back_.erase(start, end - start);
+        ++queueEpoch_;
+        break;
+      }
+      if (c_->closed_ || timedOut) break;
+      // After the deadline, one more look at what came with the wake-up.
+      timedOut = !c_->writeCv_.WaitUntil(c_->mu_, deadline);
+    }
+  }
+  {
+    std::lock_guard<std::mutex> rl(reqMu_);
+    waiters_.erase(sid);
+    numWaiters_.fetch_sub(1);
+  }
+  if (!reply && w.done.load(std::memory_order_acquire)) reply = std::move(w.data);
+  if (!reply) {
+    // Given up: the reply subscription goes now rather than with an answer
+    // that may never come (one arriving in between is dropped by Drain).
+    std::lock_guard<std::mutex> l(inMu_);
+    op_.assign("UNSUB ").append(sid).append("\r\n");
+    feed(op_);
+  }
+  return reply;
+}
+
+void InProcessConn::handReply(std::string_view sid, std::string_view data) {
+  {
+    std::lock_guard<std::mutex> rl(reqMu_);
+    auto it = waiters_.find(std::string(sid));
+    if (it == waiters_.end() || it->second->done.load(std::memory_order_relaxed)) return;  // gave up: dropped
+    it->second->data.assign(data);
+    it->second->done.store(true, std::memory_order_release);
+  }
+  // The Request may be asleep on the queue's condition variable.
+  MutexLock cl(c_->mu_);
+  c_->writeCv_.SignalAll();
+}
+
 size_t InProcessConn::Drain(const std::function<void(const InProcessMsg&)>& fn, std::chrono::milliseconds wait) {
   // The callbacks run without the connection's lock: a responder publishes
   // its reply from inside one.
   OutBuf out;
   takeQueued(&out, wait);
   bool ping = false;
-  const size_t n = parseFrames(std::string_view(out.data(), out.size()), &fn, &ping);
+  const size_t n = parseFrames(std::string_view(out.data(), out.size()), &fn, &ping, true);
   if (ping) {
     std::lock_guard<std::mutex> l(inMu_);
     feed("PONG\r\n");
@@ -146,6 +299,7 @@ void InProcessConn::takeQueued(OutBuf* out, std::chrono::milliseconds wait) {
     if (!c_->writeCv_.WaitUntil(c_->mu_, until)) break;
   }
   out->swap(c_->back_);  // whole frames only: every append is one
+  ++queueEpoch_;
 }
 
 void InProcessConn::noteRefusal() {
@@ -157,39 +311,27 @@ void InProcessConn::noteRefusal() {
     copy.assign(c_->back_.data(), c_->back_.size());
   }
   bool ping = false;
-  parseFrames(copy, nullptr, &ping);
+  parseFrames(copy, nullptr, &ping, false);
 }
 
 size_t InProcessConn::parseFrames(std::string_view in, const std::function<void(const InProcessMsg&)>* fn,
-                                  bool* ping) {
+                                  bool* ping, bool takeReplies) {
   size_t pos = 0, n = 0;
   std::string_view line;
   while (nextLine(in, &pos, &line)) {
     if (line.starts_with("MSG ")) {
-      // MSG <subject> <sid> [reply] <size>
-      std::string_view args[4];
-      size_t count = 0;
-      std::string_view rest = line.substr(4);
-      while (!rest.empty() && count < 4) {
-        const size_t sp = rest.find(' ');
-        args[count++] = rest.substr(0, sp);
-        rest = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
-      }
-      if (count < 3) break;  // cannot happen: the server wrote it
+      InProcessMsg m;
       size_t size = 0;
-      const std::string_view sz = args[count - 1];
-      std::from_chars(sz.data(), sz.data() + sz.size(), size);
-      if (pos + size + 2 > in.size()) break;
-      ++n;
-      if (fn && *fn) {
-        InProcessMsg m;
-        m.subject = args[0];
-        m.sid = args[1];
-        if (count == 4) m.reply = args[2];
-        m.data = in.substr(pos, size);
-        (*fn)(m);
-      }
+      if (!parseMsgArgs(line.substr(4), &m, &size) || pos + size + 2 > in.size()) break;
+      m.data = in.substr(pos, size);
       pos += size + 2;
+      if (isRequestSid(m.sid)) {
+        // A Request's answer is never the callback's.
+        if (takeReplies && numWaiters_.load() > 0) handReply(m.sid, m.data);
+        continue;
+      }
+      ++n;
+      if (fn && *fn) (*fn)(m);
     } else if (line.starts_with("-ERR ")) {
       std::string_view e = line.substr(5);
       if (e.size() >= 2 && e.front() == '\'' && e.back() == '\'') e = e.substr(1, e.size() - 2);

@@ -3,13 +3,16 @@
 // An in-process client connection for a program that embeds the server.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace gnatsd::server {
 
@@ -47,8 +50,9 @@ struct InProcessMsg {
 // never drained is cut as a slow consumer once max_pending is queued, as a
 // network client that never reads. There is no ping timer.
 //
-// Thread rule: every method is thread safe; Publish, Subscribe and
-// Unsubscribe of one connection run one at a time. Drain's callback runs
+// Thread rule: every method is thread safe; Publish, Subscribe,
+// Unsubscribe and the sending half of Request of one connection run one at
+// a time (Request's wait does not hold that turn). Drain's callback runs
 // without the connection's lock, so it may Publish (a responder's reply). Lifetime: destroy (or
 // Close) every InProcessConn before its Server is destroyed; a Server that
 // shuts down first closes the connection (its methods then report it).
@@ -75,6 +79,26 @@ class InProcessConn {
   // all (at once if it already has, as gnatsd counts).
   bool Unsubscribe(const std::string& sid, int max = 0);
 
+  // Request and reply on the calling thread: subscribes a reply subject of
+  // its own (_INBOX.<id of this connection>.<n>) for one message, publishes
+  // `data` to `subject` with that reply subject, and waits up to `timeout`
+  // for the answer. Returns the answer's payload; std::nullopt when none
+  // came in time, when the connection is or gets closed, or when the server
+  // refused the subscription or the publish (LastError says why).
+  //
+  // Thread rule: only the calling thread waits; nothing else is consumed.
+  // Messages for the connection's other subscriptions that arrive meanwhile
+  // stay queued, in order, for the next Drain. A Drain running on another
+  // thread at the same time hands the answer to the waiting Request, never
+  // to its own callback, and drops an answer whose Request gave up. Several
+  // threads may wait in Request at once. A request that this same
+  // connection answers (one of its subscriptions matches `subject`) needs
+  // another thread calling Drain meanwhile; from inside a Drain callback
+  // (which holds no lock) Request works, but that callback's thread cannot
+  // answer it.
+  std::optional<std::string> Request(std::string_view subject, std::string_view data,
+                                     std::chrono::milliseconds timeout);
+
   // Calls fn for each message queued for this connection, in order, on the
   // calling thread; when none is queued, waits up to `wait` for one. Returns
   // how many were handed over. An -ERR from the server is kept in
@@ -90,6 +114,12 @@ class InProcessConn {
   void Close();
 
  private:
+  // One Request waiting for its answer, registered by its sid.
+  struct replyWaiter {
+    std::string data;               // written before done is set
+    std::atomic<bool> done{false};  // set by a Drain that took the answer
+  };
+
   explicit InProcessConn(std::shared_ptr<client> c);
   // Feeds protocol bytes as one read batch. Caller holds inMu_.
   bool feed(std::string_view bytes);
@@ -97,8 +127,14 @@ class InProcessConn {
   // `wait` for something when nothing is.
   void takeQueued(OutBuf* out, std::chrono::milliseconds wait);
   // Reads MSG, -ERR and PING frames of `in`: messages to fn (when given),
-  // the last -ERR into lastErr_. Returns the number of messages.
-  size_t parseFrames(std::string_view in, const std::function<void(const InProcessMsg&)>* fn, bool* ping);
+  // the last -ERR into lastErr_. Returns the number of messages fn was
+  // offered. With takeReplies (frames taken off the queue), an answer to a
+  // Request goes to its waiter (or is dropped) instead of to fn.
+  size_t parseFrames(std::string_view in, const std::function<void(const InProcessMsg&)>* fn, bool* ping,
+                     bool takeReplies);
+  // A Drain found the answer for request sid: hands it to the waiting
+  // Request and wakes it; drops it when that Request has given up.
+  void handReply(std::string_view sid, std::string_view data);
   // After a refused operation: sets LastError from the queued -ERR, leaving
   // the queue as it is. Caller holds inMu_.
   void noteRefusal();
@@ -110,6 +146,15 @@ class InProcessConn {
   uint64_t nextSid_ = 0; // under inMu_
   std::string op_;        // under inMu_: the protocol line being fed, reused
   bool finished_ = false; // under inMu_
+  std::string inboxPrefix_;  // "_INBOX.<id>.": constant after Connect
+
+  std::mutex reqMu_;  // alone or inside inMu_; never taken with the client's lock held
+  std::unordered_map<std::string, replyWaiter*> waiters_;  // Requests waiting, by sid; under reqMu_
+  std::atomic<int> numWaiters_{0};  // waiters_.size(): Drain looks no further while it is 0
+  // Under the client's lock: bumped whenever this connection takes bytes out
+  // of the client's queue (Drain's swap, a Request's erase), so a waiting
+  // Request knows that the offset it had scanned up to means nothing now.
+  uint64_t queueEpoch_ = 0;
 };
 
 }  // namespace gnatsd::server

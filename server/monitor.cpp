@@ -459,27 +459,44 @@ monitorResponse Server::HandleRoot(std::string_view path) {
   return r;
 }
 
-monitorResponse Server::HandleVarz(std::string_view query) {
-  auto opts = getOpts();
-  const auto now = system_clock::now();
-  double pcpu = 0;
-  int64_t rss = 0, vss = 0;
-  pse::ProcUsage(&pcpu, &rss, &vss);
+server::Varz Server::Varz() { return varz({}); }
 
-  Info info;
-  size_t connections, routes, remotes;
-  uint64_t total;
-  std::map<std::string, uint64_t> reqStats;
+server::Varz Server::varz(std::string_view countAs) {
+  server::Varz v;
+  v.opts = getOpts();
+  v.Now = system_clock::now();
+  int64_t vss = 0;
+  pse::ProcUsage(&v.CPU, &v.Mem, &vss);
   {
     MutexLock l(mu_);
-    info = infoState_;
-    connections = clients_.size();
-    routes = routes_.size();
-    remotes = remotes_.size();
-    total = totalClients_;
-    httpReqStats_[std::string(VarzPath)]++;
-    reqStats = httpReqStats_;
+    v.info = infoState_;
+    v.Connections = static_cast<int64_t>(clients_.size());
+    v.Routes = static_cast<int64_t>(routes_.size());
+    v.Remotes = static_cast<int64_t>(remotes_.size());
+    v.TotalConnections = totalClients_;
+    // The request being answered counts itself, as in gnatsd.
+    if (!countAs.empty()) httpReqStats_[std::string(countAs)]++;
+    v.HTTPReqStats = httpReqStats_;
   }
+  v.Port = v.info.Port;
+  v.MaxPayload = v.opts->MaxPayload;
+  v.Start = start_;
+  v.Uptime = myUptime(v.Now - start_);
+  v.Cores = numCores();
+  v.InMsgs = stats_.inMsgs.load(std::memory_order_relaxed);
+  v.OutMsgs = stats_.outMsgs.load(std::memory_order_relaxed);
+  v.InBytes = stats_.inBytes.load(std::memory_order_relaxed);
+  v.OutBytes = stats_.outBytes.load(std::memory_order_relaxed);
+  v.SlowConsumers = stats_.slowConsumers.load(std::memory_order_relaxed);
+  v.Subscriptions = sl_.Count();
+  v.ConfigLoadTime = ConfigLoadTime();
+  return v;
+}
+
+monitorResponse Server::HandleVarz(std::string_view query) {
+  const server::Varz z = varz(VarzPath);
+  const Info& info = z.info;
+  const Options& opts = *z.opts;
   // Key order: Info's fields, then Options' JSON fields, then Varz's own;
   // Varz's port and max_payload shadow the embedded ones (Go's encoding/json).
   Json v;
@@ -493,43 +510,43 @@ monitorResponse Server::HandleVarz(std::string_view query) {
   v["tls_verify"] = info.TLSVerify;
   if (!info.IP.empty()) v["ip"] = info.IP;
   if (!info.ClientConnectURLs.empty()) v["connect_urls"] = info.ClientConnectURLs;
-  v["addr"] = opts->Host;
-  v["max_connections"] = opts->MaxConn;
-  v["ping_interval"] = static_cast<int64_t>(opts->PingInterval.count());
-  v["ping_max"] = opts->MaxPingsOut;
-  v["http_host"] = opts->HTTPHost;
-  v["http_port"] = opts->HTTPPort;
-  v["https_port"] = opts->HTTPSPort;
-  v["auth_timeout"] = opts->AuthTimeout;
-  v["max_control_line"] = opts->MaxControlLine;
+  v["addr"] = opts.Host;
+  v["max_connections"] = opts.MaxConn;
+  v["ping_interval"] = static_cast<int64_t>(opts.PingInterval.count());
+  v["ping_max"] = opts.MaxPingsOut;
+  v["http_host"] = opts.HTTPHost;
+  v["http_port"] = opts.HTTPPort;
+  v["https_port"] = opts.HTTPSPort;
+  v["auth_timeout"] = opts.AuthTimeout;
+  v["max_control_line"] = opts.MaxControlLine;
   Json cluster;
-  cluster["addr"] = opts->Cluster.Host;
-  cluster["cluster_port"] = opts->Cluster.Port;
-  cluster["auth_timeout"] = opts->Cluster.AuthTimeout;
+  cluster["addr"] = opts.Cluster.Host;
+  cluster["cluster_port"] = opts.Cluster.Port;
+  cluster["auth_timeout"] = opts.Cluster.AuthTimeout;
   v["cluster"] = std::move(cluster);
-  v["tls_timeout"] = opts->TLSTimeout;
-  v["port"] = info.Port;
-  v["max_payload"] = opts->MaxPayload;
-  v["start"] = rfc3339Nano(start_);
-  v["now"] = rfc3339Nano(now);
-  v["uptime"] = myUptime(now - start_);
-  v["mem"] = rss;
-  v["cores"] = numCores();
-  v["cpu"] = pcpu;
-  v["connections"] = connections;
-  v["total_connections"] = total;
-  v["routes"] = routes;
-  v["remotes"] = remotes;
-  v["in_msgs"] = stats_.inMsgs.load(std::memory_order_relaxed);
-  v["out_msgs"] = stats_.outMsgs.load(std::memory_order_relaxed);
-  v["in_bytes"] = stats_.inBytes.load(std::memory_order_relaxed);
-  v["out_bytes"] = stats_.outBytes.load(std::memory_order_relaxed);
-  v["slow_consumers"] = stats_.slowConsumers.load(std::memory_order_relaxed);
-  v["subscriptions"] = sl_.Count();
+  v["tls_timeout"] = opts.TLSTimeout;
+  v["port"] = z.Port;
+  v["max_payload"] = z.MaxPayload;
+  v["start"] = rfc3339Nano(z.Start);
+  v["now"] = rfc3339Nano(z.Now);
+  v["uptime"] = z.Uptime;
+  v["mem"] = z.Mem;
+  v["cores"] = z.Cores;
+  v["cpu"] = z.CPU;
+  v["connections"] = z.Connections;
+  v["total_connections"] = z.TotalConnections;
+  v["routes"] = z.Routes;
+  v["remotes"] = z.Remotes;
+  v["in_msgs"] = z.InMsgs;
+  v["out_msgs"] = z.OutMsgs;
+  v["in_bytes"] = z.InBytes;
+  v["out_bytes"] = z.OutBytes;
+  v["slow_consumers"] = z.SlowConsumers;
+  v["subscriptions"] = z.Subscriptions;
   Json rs = Json::object();
-  for (const auto& [k, n] : reqStats) rs[k] = n;
+  for (const auto& [k, n] : z.HTTPReqStats) rs[k] = n;
   v["http_req_stats"] = std::move(rs);
-  v["config_load_time"] = rfc3339Nano(ConfigLoadTime());
+  v["config_load_time"] = rfc3339Nano(z.ConfigLoadTime);
   return ResponseHandler(query, goMarshalIndent(v));
 }
 

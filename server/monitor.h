@@ -13,6 +13,7 @@
 
 #include "server/mutex.h"
 #include "server/net.h"
+#include "server/server.h"
 
 namespace gnatsd::server {
 
@@ -61,6 +62,33 @@ struct monitorResponse {
   std::string body;
   bool noSniff = false;     // X-Content-Type-Options: nosniff (Go's http.Error)
   std::string location;     // Location header of a redirect
+};
+
+// Go: type Varz. What /varz reports, as values: Server::Varz() hands it to
+// an embedder and HandleVarz writes it as JSON, so both read one snapshot.
+struct Varz {
+  Info info;                            // Go: the embedded *Info (INFO as sent now)
+  std::shared_ptr<const Options> opts;  // Go: the embedded *Options (in force now)
+  int Port = 0;
+  int MaxPayload = 0;
+  std::chrono::system_clock::time_point Start;
+  std::chrono::system_clock::time_point Now;
+  std::string Uptime;  // myUptime(Now - Start)
+  int64_t Mem = 0;     // resident set, bytes
+  int Cores = 0;
+  double CPU = 0;      // percent of one core
+  int64_t Connections = 0;
+  uint64_t TotalConnections = 0;
+  int64_t Routes = 0;
+  int64_t Remotes = 0;
+  int64_t InMsgs = 0;
+  int64_t OutMsgs = 0;
+  int64_t InBytes = 0;
+  int64_t OutBytes = 0;
+  int64_t SlowConsumers = 0;
+  uint32_t Subscriptions = 0;
+  std::map<std::string, uint64_t> HTTPReqStats;
+  std::chrono::system_clock::time_point ConfigLoadTime;
 };
 
 // Go: myUptime. "22s", "4m22s", "4h4m22s", "32d4h4m22s", "22y32d4h4m22s"

@@ -37,6 +37,13 @@ class OutBuf {
     std::swap(cap_, o.cap_);
   }
 
+  // Removes n bytes at pos (pos + n <= size()), moving the rest down.
+  void erase(size_t pos, size_t n) {
+    if (n == 0) return;
+    std::memmove(buf_.get() + pos, buf_.get() + pos + n, size_ - pos - n);
+    size_ -= n;
+  }
+
   // Appends the parts in order (string_views), with one capacity check.
   template <class... Parts>
   void append(const Parts&... parts) {

@@ -426,6 +426,16 @@ std::string Server::Addr() {
   return listenAddr_;
 }
 
+std::string Server::ClientURL() {
+  const int port = Port();
+  if (port == 0) return {};
+  std::string host = getOpts()->Host;
+  // A wildcard listener is reached through loopback from this machine.
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  else if (host == "::" || host == "[::]") host = "::1";
+  return (clientTLSConfig() ? "tls://" : "nats://") + JoinHostPort(host, port);
+}
+
 bool Server::ReadyForConnections(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   MutexLock l(mu_);

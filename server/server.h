@@ -32,6 +32,7 @@ struct subscription;
 struct option;
 class httpMonitor;
 struct monitorResponse;
+struct Varz;  // monitor.h
 
 // Go: type Info. What the server tells every client in INFO.
 struct Info {
@@ -111,6 +112,12 @@ class Server {
   int Port() const { return listenPort_.load(); }
   // "host:port" of the client listener, empty before Start().
   std::string Addr() EXCLUDES(mu_);
+  // nats-server's ClientURL (gnatsd 1.0.0 has none): the URL a client on this
+  // machine dials, "nats://host:port" ("tls://" when clients must use TLS),
+  // with the port actually bound. A listener on every address (0.0.0.0, ::
+  // or no host) gives the loopback address (127.0.0.1, [::1]) where
+  // nats-server would print the wildcard itself. Empty before Start().
+  std::string ClientURL() EXCLUDES(mu_);
   int NumClients() EXCLUDES(mu_);
   // The connected client with this cid, or null (nats-server 2.x: getClient).
   std::shared_ptr<client> getClient(uint64_t cid) EXCLUDES(mu_);
@@ -123,6 +130,11 @@ class Server {
   // none; ClusterPort: its port, 0 when none.
   std::string ClusterAddr() EXCLUDES(mu_);
   int ClusterPort() EXCLUDES(mu_);
+  // Go: Varz (monitor.go), what /varz serves: connections, messages and
+  // bytes in and out, slow consumers, subscriptions, routes, uptime, memory
+  // and CPU, with the INFO and options in force. A snapshot, taken without
+  // monitoring enabled and without counting as an HTTP request.
+  server::Varz Varz() EXCLUDES(mu_);
   // Server threads alive right now (listener, readers, writers, timer, signals).
   int64_t NumGoroutines() { return grWG_.Running(); }
 
@@ -320,6 +332,9 @@ class Server {
   monitorResponse HandleRoutez(std::string_view query) EXCLUDES(mu_);
   monitorResponse HandleSubsz(std::string_view query) EXCLUDES(mu_);
   monitorResponse HandleStacksz(std::string_view query) EXCLUDES(mu_);
+  // Varz's snapshot; a non-empty countAs is counted in http_req_stats first
+  // (HandleVarz passes "/varz").
+  server::Varz varz(std::string_view countAs) EXCLUDES(mu_);
 
   // Constant after New().
   Info info_;  // only ID/Version/GoVersion are read without mu_

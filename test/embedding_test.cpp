@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/monitor.h"
 #include "test/helpers/test_server.h"
 
 using namespace gnatsd::test;
@@ -259,4 +260,86 @@ TEST_CASE("TestTwoEmbeddedServersInOneProcess", "[embed]") {
   auto msgs = expectMsgs(subA, 1, 5s);
   REQUIRE(msgs.size() == 1);
   CHECK(msgs[0].msg == "ok");
+}
+
+TEST_CASE("TestEmbeddedServerClientURL", "[embed]") {
+  // Before Start there is no port to name.
+  Options opts = DefaultTestOptions();
+  auto unstarted = Server::New(opts);
+  CHECK(unstarted->ClientURL().empty());
+
+  auto s = RunServer(DefaultTestOptions());
+  CHECK(s->ClientURL() == std::string("nats://127.0.0.1:").append(std::to_string(s->Port())));
+
+  // A wildcard listener is named by loopback, and a client gets in there.
+  Options any = DefaultTestOptions();
+  any.Host = "0.0.0.0";
+  auto w = RunServer(any);
+  const std::string url = w->ClientURL();
+  CHECK(url == std::string("nats://127.0.0.1:").append(std::to_string(w->Port())));
+  Conn c = createClientConn("127.0.0.1", w->Port());
+  CHECK(expectResult(c, infoRe).rfind("INFO {", 0) == 0);
+
+  // Clients that must speak TLS are sent to tls://.
+  auto t = RunServer(DefaultTLSTestOptions(false));
+  CHECK(t->ClientURL() == std::string("tls://127.0.0.1:").append(std::to_string(t->Port())));
+}
+
+TEST_CASE("TestEmbeddedServerVarz", "[embed]") {
+  auto s = RunDefaultServer();
+  auto v0 = s->Varz();
+  CHECK(v0.info.ID == s->ID());
+  CHECK(v0.Port == s->Port());
+  CHECK(v0.MaxPayload == 1048576);
+  CHECK(v0.Connections == 0);
+  CHECK(v0.TotalConnections == 0);
+  CHECK(v0.Subscriptions == 0);
+  CHECK(v0.Routes == 0);
+  CHECK(v0.Remotes == 0);
+  CHECK(v0.Cores > 0);
+  CHECK(v0.Mem > 0);
+  CHECK(!v0.Uptime.empty());
+  CHECK(v0.Now >= v0.Start);
+
+  // Two clients, a subscription, two messages of 5 bytes each way.
+  Conn sub = createClientConn(*s);
+  setupConn(sub);
+  sendProto(sub, "SUB foo 1\r\nPING\r\n");
+  expectResult(sub, pongRe);
+  Conn pub = createClientConn(*s);
+  setupConn(pub);
+  sendProto(pub, "PUB foo 5\r\nhello\r\nPUB foo 5\r\nworld\r\nPING\r\n");
+  expectResult(pub, pongRe);
+  REQUIRE(expectMsgs(sub, 2).size() == 2);
+  auto v = s->Varz();
+  CHECK(v.Connections == 2);
+  CHECK(v.TotalConnections == 2);
+  CHECK(v.Subscriptions == 1);
+  CHECK(v.InMsgs == 2);
+  CHECK(v.OutMsgs == 2);
+  CHECK(v.InBytes == 10);
+  CHECK(v.OutBytes == 10);
+  CHECK(v.SlowConsumers == 0);
+  // Varz() is not an HTTP request; /varz is, and reports the same counters.
+  CHECK(v.HTTPReqStats.count("/varz") == 0);
+  auto r = s->HandleMonitor("/varz");
+  REQUIRE(r.status == 200);
+  auto j = nlohmann::json::parse(r.body);
+  CHECK(j["connections"] == v.Connections);
+  CHECK(j["total_connections"] == v.TotalConnections);
+  CHECK(j["in_msgs"] == v.InMsgs);
+  CHECK(j["out_bytes"] == v.OutBytes);
+  CHECK(j["subscriptions"] == v.Subscriptions);
+  CHECK(j["server_id"] == s->ID());
+  CHECK(j["http_req_stats"]["/varz"] == 1);
+  CHECK(s->Varz().HTTPReqStats.at("/varz") == 1);
+
+  // The connection goes from the server's list, then its subscription from
+  // the Sublist: wait for both.
+  sub.close();
+  REQUIRE(checkFor(2s, 5ms, [&] {
+    auto z = s->Varz();
+    return z.Connections == 1 && z.Subscriptions == 0;
+  }));
+  CHECK(s->Varz().TotalConnections == 2);
 }

@@ -1,7 +1,10 @@
 // C++ only: InProcessConn (server/inproc.h), the embedder's socketless
 // connection, beside network clients: delivery both ways, queue groups,
-// authorization, permissions, limits, slow consumers, /connz, shutdown.
+// authorization, permissions, limits, slow consumers, /connz, shutdown,
+// request and reply.
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -221,4 +224,186 @@ TEST_CASE("TestInProcessShutdown", "[inproc]") {
   ip->Close();
   ip->Close();  // idempotent
   CHECK(checkFor(2s, 10ms, [&] { return processThreadCount() <= base; }));
+}
+
+namespace {
+// A responder on its own thread: answers every request on `subject` with
+// "re: <data>" until stop is set.
+class inprocResponder {
+ public:
+  inprocResponder(Server& s, const std::string& subject) : conn_(InProcessConn::Connect(s)) {
+    REQUIRE(!conn_->Subscribe(subject).empty());
+    thread_ = std::thread([this] {
+      while (!stop_.load()) {
+        conn_->Drain([this](const InProcessMsg& m) { conn_->Publish(m.reply, std::string("re: ").append(m.data)); },
+                     20ms);
+      }
+    });
+  }
+  ~inprocResponder() {
+    stop_.store(true);
+    thread_.join();
+  }
+
+ private:
+  std::unique_ptr<InProcessConn> conn_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+}  // namespace
+
+TEST_CASE("TestInProcessRequest", "[inproc]") {
+  auto s = RunDefaultServer();
+  inprocResponder responder(*s, "svc.echo");
+  auto ip = InProcessConn::Connect(*s);
+  for (int i = 0; i < 20; ++i) {
+    // Appends, not "n" + std::to_string: GCC 12's bogus -Wrestrict at -O3.
+    const std::string q = std::string("n").append(std::to_string(i));
+    auto reply = ip->Request("svc.echo", q, 2s);
+    REQUIRE(reply.has_value());
+    CHECK(*reply == std::string("re: ").append(q));
+  }
+  // The reply subscriptions went with their answers.
+  CHECK(s->NumSubscriptions() == 1);
+  CHECK(ip->LastError().empty());
+  // Nothing of the requests is left for Drain.
+  CHECK(ip->Drain([](const InProcessMsg&) {}, 0ms) == 0);
+}
+
+TEST_CASE("TestInProcessRequestTimeout", "[inproc]") {
+  auto s = RunDefaultServer();
+  auto ip = InProcessConn::Connect(*s);
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK_FALSE(ip->Request("nobody.home", "hello?", 100ms).has_value());
+  const auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(took >= 100ms);
+  CHECK(took < 2s);
+  CHECK(ip->LastError().empty());
+  CHECK_FALSE(ip->IsClosed());
+  // The reply subscription is gone with the request.
+  CHECK(s->NumSubscriptions() == 0);
+}
+
+TEST_CASE("TestInProcessRequestLeavesOtherMessagesQueued", "[inproc]") {
+  // A network responder sends two messages the requester subscribes to, then
+  // the answer: Request takes the answer only, Drain then gets the two, in order.
+  auto s = RunDefaultServer();
+  auto ip = InProcessConn::Connect(*s);
+  REQUIRE(ip->Subscribe("news") == "1");
+  Conn nc = createClientConn(*s);
+  setupConn(nc);
+  sendProto(nc, "SUB svc 1\r\nPING\r\n");
+  expectResult(nc, pongRe);
+  auto pending = std::async(std::launch::async, [&] { return ip->Request("svc", "q", 5s); });
+  auto msgs = expectMsgs(nc, 1, 5s);
+  REQUIRE(msgs.size() == 1);
+  CHECK(msgs[0].msg == "q");
+  const std::string inbox = msgs[0].reply;
+  CHECK(inbox.rfind("_INBOX.", 0) == 0);
+  sendProto(nc, "PUB news 1\r\na\r\nPUB news 1\r\nb\r\nPUB " + inbox + " 6\r\nanswer\r\nPING\r\n");
+  expectResult(nc, pongRe);
+  auto reply = pending.get();
+  REQUIRE(reply.has_value());
+  CHECK(*reply == "answer");
+  auto got = drain(*ip, 2, 500ms);
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].data == "a");
+  CHECK(got[1].data == "b");
+  CHECK(ip->Drain([](const InProcessMsg&) {}, 20ms) == 0);
+  // A second answer to the same inbox finds no subscription (it was for one message).
+  sendProto(nc, "PUB " + inbox + " 4\r\nlate\r\nPING\r\n");
+  expectResult(nc, pongRe);
+  CHECK(ip->Drain([](const InProcessMsg&) {}, 20ms) == 0);
+}
+
+TEST_CASE("TestInProcessRequestWhileAnotherThreadDrains", "[inproc]") {
+  // The requesting connection is drained all along by another thread: each
+  // answer still reaches its Request, never that thread's callback, and
+  // the other messages still reach the callback.
+  auto s = RunDefaultServer();
+  inprocResponder responder(*s, "svc.echo");
+  auto ip = InProcessConn::Connect(*s);
+  REQUIRE(!ip->Subscribe("side").empty());
+  auto side = InProcessConn::Connect(*s);
+  std::atomic<bool> stop{false};
+  std::atomic<int> sideSeen{0}, stray{0};
+  std::thread drainer([&] {
+    while (!stop.load()) {
+      ip->Drain(
+          [&](const InProcessMsg& m) {
+            if (m.subject == "side") sideSeen.fetch_add(1);
+            else stray.fetch_add(1);
+          },
+          5ms);
+    }
+  });
+  constexpr int kRequests = 200;
+  int answered = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    REQUIRE(side->Publish("side", "x"));
+    const std::string q = std::to_string(i);
+    auto reply = ip->Request("svc.echo", q, 5s);
+    if (reply && *reply == std::string("re: ").append(q)) ++answered;
+  }
+  CHECK(answered == kRequests);
+  CHECK(checkFor(2s, 5ms, [&] { return sideSeen.load() == kRequests; }));
+  stop.store(true);
+  drainer.join();
+  CHECK(sideSeen.load() == kRequests);
+  CHECK(stray.load() == 0);
+}
+
+TEST_CASE("TestInProcessRequestsFromSeveralThreads", "[inproc]") {
+  auto s = RunDefaultServer();
+  inprocResponder responder(*s, "svc.echo");
+  auto ip = InProcessConn::Connect(*s);
+  std::atomic<int> answered{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t) {
+    ts.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const std::string q = std::to_string(t).append("/").append(std::to_string(i));
+        auto reply = ip->Request("svc.echo", q, 5s);
+        if (reply && *reply == std::string("re: ").append(q)) answered.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  CHECK(answered.load() == 200);
+}
+
+TEST_CASE("TestInProcessRequestRefusedAndClosed", "[inproc]") {
+  // A user who may not subscribe to _INBOX.> gets the violation, nothing is
+  // published; a closed connection answers at once.
+  Options o = DefaultTestOptions();
+  auto users = std::make_shared<std::vector<gnatsd::server::User>>();
+  gnatsd::server::User bob{"bob", "pw", std::make_shared<gnatsd::server::Permissions>()};
+  bob.Permissions->Publish = {">"};
+  bob.Permissions->Subscribe = {"public.*"};
+  users->push_back(bob);
+  gnatsd::server::User alice{"alice", "pw", nullptr};
+  users->push_back(alice);
+  o.Users = users;
+  auto s = RunServer(o);
+  auto watcher = InProcessConn::Connect(*s, {"", "alice", "pw", ""});
+  REQUIRE(!watcher->Subscribe("svc").empty());
+  auto b = InProcessConn::Connect(*s, {"", "bob", "pw", ""});
+  CHECK_FALSE(b->Request("svc", "q", 1s).has_value());
+  CHECK(b->LastError().rfind("Permissions Violation for Subscription to \"_INBOX.", 0) == 0);
+  CHECK(watcher->Drain([](const InProcessMsg&) {}, 50ms) == 0);
+
+  auto c = InProcessConn::Connect(*s, {"", "alice", "pw", ""});
+  c->Close();
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK_FALSE(c->Request("svc", "q", 2s).has_value());
+  CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+
+  // A server shutting down ends a waiting Request.
+  auto d = InProcessConn::Connect(*s, {"", "alice", "pw", ""});
+  auto pending = std::async(std::launch::async, [&] { return d->Request("nobody", "q", 10s); });
+  REQUIRE(checkFor(2s, 5ms, [&] { return s->NumSubscriptions() == 2; }));
+  const auto t1 = std::chrono::steady_clock::now();
+  s->Shutdown();
+  CHECK_FALSE(pending.get().has_value());
+  CHECK(std::chrono::steady_clock::now() - t1 < 5s);
 }

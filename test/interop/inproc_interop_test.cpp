@@ -60,3 +60,44 @@ TEST_CASE("CNatsWithInProcessConn", "[interop][inproc]") {
   MsgPtr rep(reply);
   CHECK(std::string(natsMsg_GetData(rep.get()), natsMsg_GetDataLength(rep.get())) == "echo: ping");
 }
+
+namespace {
+// libnats' message handler: answers "libnats: <data>" to the reply subject.
+void answerRequest(natsConnection* nc, natsSubscription*, natsMsg* msg, void*) {
+  const std::string answer = std::string("libnats: ").append(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+  natsConnection_Publish(nc, natsMsg_GetReply(msg), answer.data(), static_cast<int>(answer.size()));
+  natsMsg_Destroy(msg);
+}
+}  // namespace
+
+TEST_CASE("CNatsAnswersInProcessRequest", "[interop][inproc]") {
+  // The host's Request, answered by a libnats responder on its own threads;
+  // what the host subscribed to besides stays queued for Drain.
+  auto s = RunDefaultServer();
+  OptsPtr o = optionsFor(natsURL(s->Port()));
+  ConnPtr nc = expectConnect(o.get());
+  natsSubscription* raw = nullptr;
+  REQUIRE(natsConnection_Subscribe(&raw, nc.get(), "service.hello", answerRequest, nullptr) == NATS_OK);
+  SubPtr sub(raw);
+  REQUIRE(natsConnection_Flush(nc.get()) == NATS_OK);
+
+  auto ip = InProcessConn::Connect(*s, {"host-requester", "", "", ""});
+  REQUIRE(!ip->Subscribe("side").empty());
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(natsConnection_PublishString(nc.get(), "side", "s") == NATS_OK);
+    const std::string q = std::string("n").append(std::to_string(i));
+    auto reply = ip->Request("service.hello", q, std::chrono::seconds(5));
+    REQUIRE(reply.has_value());
+    CHECK(*reply == std::string("libnats: ").append(q));
+  }
+  REQUIRE(natsConnection_Flush(nc.get()) == NATS_OK);
+  size_t side = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (side < 10 && std::chrono::steady_clock::now() < until) {
+    side += ip->Drain([](const InProcessMsg& m) { CHECK(m.subject == "side"); }, std::chrono::milliseconds(50));
+  }
+  CHECK(side == 10);
+  // Nothing answers here: the request times out, and nothing is left behind.
+  CHECK_FALSE(ip->Request("service.none", "x", std::chrono::milliseconds(100)).has_value());
+  CHECK(s->NumSubscriptions() == 2);
+}
