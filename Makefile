@@ -116,8 +116,10 @@ fuzz: deps deps-clang
 # with CMake (find_package(gnatsd): static gnatsd::server, then
 # gnatsd::server_shared) and with
 # pkg-config (g++ ... $$(pkg-config --cflags --libs gnatsd), the shared
-# library), and each run: it embeds a server and round-trips a message with
-# libnats. GNUInstallDirs may pick lib/ or lib/<multiarch>/ (it does for
+# library), and each run: it embeds a server, round-trips a message with
+# libnats, and passes messages and a request between its in-process
+# connection and libnats; readelf checks the shared library's SONAME.
+# GNUInstallDirs may pick lib/ or lib/<multiarch>/ (it does for
 # CMAKE_ARGS=-DCMAKE_INSTALL_PREFIX=/usr on Debian): both are found.
 INSTALL_BUILD ?= build-install
 INSTALL_TESTS ?= OFF
@@ -136,6 +138,11 @@ install-check: deps
 	  done; \
 	done; [ $$bad = 0 ]; \
 	$$prefix/bin/gnatsd --version; \
+	echo "== the shared library's SONAME is libgnatsd-server.so.1 (the ABI major)"; \
+	so=$$(find $$prefix -name 'libgnatsd-server.so' | head -n 1); [ -n "$$so" ] || { echo "!! no libgnatsd-server.so under $$prefix"; exit 1; }; \
+	soname=$$(readelf -d $$so | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p'); echo "SONAME: $$soname"; \
+	[ "$$soname" = libgnatsd-server.so.1 ] || { echo "!! $$so has SONAME '$$soname', expected libgnatsd-server.so.1"; exit 1; }; \
+	[ -e "$$(dirname $$so)/$$soname" ] || { echo "!! $$soname is not installed beside $$so"; exit 1; }; \
 	echo "== examples/embed with CMake: find_package(gnatsd), gnatsd::server"; \
 	cmake -S examples/embed -B $(INSTALL_DIR)/embed-cmake -DCMAKE_BUILD_TYPE=Release \
 	  -DCMAKE_PREFIX_PATH=$$prefix -DCMAKE_CXX_FLAGS="$(EMBED_WFLAGS)"; \

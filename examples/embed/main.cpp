@@ -1,6 +1,8 @@
-// examples/embed: a NATS server inside your own program, and a real NATS
-// client (libnats) talking to it: subscribe, publish, receive, shut down.
-// Exits 0 when the message came back, 1 on any failure.
+// examples/embed: a NATS server inside your own program, a real NATS client
+// (libnats) talking to it, and the program's own in-process connection (no
+// socket) beside that client: messages both ways between the two, and a
+// request from the program answered by the client. Exits 0 when every
+// message arrived, 1 on any failure.
 #include <nats/nats.h>
 #include <openssl/crypto.h>
 
@@ -12,6 +14,7 @@
 #include <string_view>
 
 #include "server/const.h"  // RANDOM_PORT
+#include "server/inproc.h"
 #include "server/server.h"
 
 namespace {
@@ -76,6 +79,66 @@ bool roundTrip(const std::string& url) {
   return true;
 }
 
+// libnats' handler for "embed.service": answers the request it is given.
+void answer(natsConnection* nc, natsSubscription*, natsMsg* msg, void*) {
+  const std::string reply = std::string("answered: ").append(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+  natsConnection_Publish(nc, natsMsg_GetReply(msg), reply.data(), static_cast<int>(reply.size()));
+  natsMsg_Destroy(msg);
+}
+
+// The program's own connection to its server, beside a libnats client.
+bool inProcess(gnatsd::server::Server& s, const std::string& url) {
+  using gnatsd::server::InProcessConn;
+  using gnatsd::server::InProcessMsg;
+  std::unique_ptr<InProcessConn> host;
+  try {
+    host = InProcessConn::Connect(s, {"embed-example host", "", "", ""});
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "embed-example: in-process connect: %s\n", e.what());
+    return false;
+  }
+  natsConnection* rawConn = nullptr;
+  if (!ok(natsConnection_ConnectTo(&rawConn, url.c_str()), "connect")) return false;
+  std::unique_ptr<natsConnection, ConnClose> nc(rawConn);
+
+  // libnats publishes, the program receives, on its own thread, in Drain.
+  if (host->Subscribe("embed.to-host").empty()) {
+    std::fprintf(stderr, "embed-example: subscribe: %s\n", host->LastError().c_str());
+    return false;
+  }
+  if (!ok(natsConnection_PublishString(nc.get(), "embed.to-host", "from libnats"), "publish")) return false;
+  if (!ok(natsConnection_Flush(nc.get()), "flush")) return false;
+  std::string got;
+  host->Drain([&](const InProcessMsg& m) { got.assign(m.data); }, std::chrono::seconds(5));
+  std::printf("in-process connection received: %s\n", got.c_str());
+  if (got != "from libnats") return false;
+
+  // The program publishes, libnats receives.
+  natsSubscription* rawSub = nullptr;
+  if (!ok(natsConnection_SubscribeSync(&rawSub, nc.get(), "embed.to-client"), "subscribe")) return false;
+  std::unique_ptr<natsSubscription, SubClose> sub(rawSub);
+  if (!ok(natsConnection_Flush(nc.get()), "flush")) return false;
+  if (!host->Publish("embed.to-client", "from the program")) return false;
+  natsMsg* rawMsg = nullptr;
+  if (!ok(natsSubscription_NextMsg(&rawMsg, sub.get(), 5000), "next message")) return false;
+  std::unique_ptr<natsMsg, MsgClose> msg(rawMsg);
+  got.assign(natsMsg_GetData(msg.get()), static_cast<size_t>(natsMsg_GetDataLength(msg.get())));
+  std::printf("libnats received: %s\n", got.c_str());
+  if (got != "from the program") return false;
+
+  // A request from the program, answered by libnats.
+  natsSubscription* rawService = nullptr;
+  if (!ok(natsConnection_Subscribe(&rawService, nc.get(), "embed.service", answer, nullptr), "subscribe")) {
+    return false;
+  }
+  std::unique_ptr<natsSubscription, SubClose> service(rawService);
+  if (!ok(natsConnection_Flush(nc.get()), "flush")) return false;
+  const auto reply = host->Request("embed.service", "the question", std::chrono::seconds(5));
+  std::printf("in-process request answered: %s\n", reply ? reply->c_str() : "(no answer)");
+  std::fflush(stdout);
+  return reply && *reply == "answered: the question";
+}
+
 int run() {
   gnatsd::server::Options opts;
   opts.Host = "127.0.0.1";
@@ -96,10 +159,10 @@ int run() {
     std::fprintf(stderr, "embed-example: server not ready\n");
     return 1;
   }
-  std::printf("embedded gnatsd listening on %s\n", s->Addr().c_str());
+  std::printf("embedded gnatsd listening on %s\n", s->ClientURL().c_str());
   std::fflush(stdout);
 
-  const bool passed = roundTrip("nats://127.0.0.1:" + std::to_string(s->Port()));
+  const bool passed = roundTrip(s->ClientURL()) && inProcess(*s, s->ClientURL());
   s->Shutdown();  // closes every connection, joins every server thread
   return passed ? 0 : 1;
 }
