@@ -21,6 +21,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_OUT     ?= fuzz-out
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   ?= -max_len=4096 -timeout=10 -rss_limit_mb=2048
+# The fuzz programs; their CMake targets are gnatsd_<name>.
 FUZZERS      := parser_fuzz conf_fuzz
 
 # Soak test (tools/soak): an in-process server under mixed load.
@@ -92,7 +93,7 @@ tsa: deps deps-clang
 fuzz: deps deps-clang
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_COMPILER=clang++ -DGNATSD_FUZZ=ON -DGNATSD_TESTS=OFF -DGNATSD_WERROR=$(WERROR)
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZERS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix gnatsd_,$(FUZZERS))
 	@root=$$(pwd); failed=""; \
 	for f in $(FUZZERS); do \
 	  name=$${f%_fuzz}; work=$$root/$(FUZZ_OUT)/$$name; \
@@ -173,13 +174,13 @@ GNATSD_1_0_0_BIN ?=
 mixed-mesh: configure
 	@[ -n "$(GNATSD_1_0_0_BIN)" ] && [ -x "$(GNATSD_1_0_0_BIN)" ] || \
 	  { echo "mixed-mesh: GNATSD_1_0_0_BIN='$(GNATSD_1_0_0_BIN)' is not a gnatsd 1.0.0 binary (README.md, Clustering)"; exit 1; }
-	cmake --build $(BUILD) -j $(JOBS) --target server_tests
+	cmake --build $(BUILD) -j $(JOBS) --target gnatsd_server_tests
 	GNATSD_1_0_0_BIN="$(abspath $(GNATSD_1_0_0_BIN))" ./$(BUILD)/server_tests "[mixed]"
 
 # Runs tools/soak against an in-process server for SOAK_SECONDS
 # (CI: make soak SOAK_SECONDS=20).
 soak: configure
-	cmake --build $(BUILD) -j $(JOBS) --target soak
+	cmake --build $(BUILD) -j $(JOBS) --target gnatsd_soak
 	./$(BUILD)/soak --seconds $(SOAK_SECONDS)
 
 # Builds every target (tests included, not run) for each of BUILDTYPES with

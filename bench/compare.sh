@@ -99,7 +99,7 @@ if [[ -z ${NATS_BENCH:-} ]]; then
     [[ -x $c ]] && { NATS_BENCH=$c; break; }
   done
 fi
-[[ -x ${NATS_BENCH:-} ]] || die "nats-bench not found; build it: cmake --build build-bench --target nats-bench (or set NATS_BENCH)"
+[[ -x ${NATS_BENCH:-} ]] || die "nats-bench not found; build it: cmake --build build-bench --target gnatsd_nats_bench (or set NATS_BENCH)"
 if [[ -z ${NATS_SERVER:-} ]]; then
   NATS_SERVER=$(command -v nats-server || true)
   [[ -n $NATS_SERVER ]] || NATS_SERVER=/usr/sbin/nats-server
