@@ -119,7 +119,10 @@ fuzz: deps deps-clang
 # pkg-config (g++ ... $$(pkg-config --cflags --libs gnatsd), the shared
 # library), and each run: it embeds a server, round-trips a message with
 # libnats, and passes messages and a request between its in-process
-# connection and libnats; readelf checks the shared library's SONAME.
+# connection and libnats, through the installed API (include/gnatsd/) only.
+# Also checked: readelf finds the shared library's SONAME; nothing but
+# include/gnatsd/*.h is installed as headers, and each of them compiles
+# alone without nlohmann/json (NLOHMANN_JSON_VERSION_MAJOR stays undefined).
 # GNUInstallDirs may pick lib/ or lib/<multiarch>/ (it does for
 # CMAKE_ARGS=-DCMAKE_INSTALL_PREFIX=/usr on Debian): both are found.
 INSTALL_BUILD ?= build-install
@@ -132,12 +135,24 @@ install-check: deps
 	rm -rf $(INSTALL_DIR)/prefix $(INSTALL_DIR)/embed-cmake $(INSTALL_DIR)/embed-cmake-shared $(INSTALL_DIR)/embed-pkgconfig
 	cmake --install $(INSTALL_BUILD) --prefix $(INSTALL_DIR)/prefix
 	@set -e; prefix=$(INSTALL_DIR)/prefix; \
-	echo "== every #include \"...\" of an installed header resolves inside $$prefix/include/gnatsd"; \
+	echo "== only the API is installed: include/gnatsd/*.h, nothing else under include/"; \
+	others=$$(find $$prefix/include -mindepth 1 ! -path "$$prefix/include/gnatsd" ! -path "$$prefix/include/gnatsd/*.h"); \
+	[ -z "$$others" ] || { echo "!! installed besides include/gnatsd/*.h:"; echo "$$others"; exit 1; }; \
+	echo "== every #include \"...\" of an installed header resolves inside $$prefix/include"; \
 	bad=0; for h in $$(find $$prefix/include/gnatsd -name '*.h'); do \
 	  for inc in $$(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' $$h); do \
-	    [ -f "$$prefix/include/gnatsd/$$inc" ] || { echo "!! $$h includes \"$$inc\", not installed"; bad=1; }; \
+	    [ -f "$$prefix/include/$$inc" ] || { echo "!! $$h includes \"$$inc\", not installed"; bad=1; }; \
 	  done; \
 	done; [ $$bad = 0 ]; \
+	echo "== each installed header compiles alone, without nlohmann/json, Boost or a using namespace"; \
+	! grep -nE 'using namespace|include *[<"](nlohmann|boost|server|conf|pse)/' $$prefix/include/gnatsd/*.h || \
+	  { echo "!! an installed header has a using namespace or includes internals"; exit 1; }; \
+	for h in $$prefix/include/gnatsd/*.h; do \
+	  printf '#include "gnatsd/%s"\n#ifdef NLOHMANN_JSON_VERSION_MAJOR\n#error "%s brings in nlohmann/json"\n#endif\n' \
+	    $$(basename $$h) $$(basename $$h) > $(INSTALL_DIR)/header-check.cpp; \
+	  g++ -std=c++20 $(EMBED_WFLAGS) -fsyntax-only -I$$prefix/include $(INSTALL_DIR)/header-check.cpp || \
+	    { echo "!! $$h does not compile alone, or brings in nlohmann/json"; exit 1; }; \
+	done; \
 	$$prefix/bin/gnatsd --version; \
 	echo "== the shared library's SONAME is libgnatsd-server.so.1 (the ABI major)"; \
 	so=$$(find $$prefix -name 'libgnatsd-server.so' | head -n 1); [ -n "$$so" ] || { echo "!! no libgnatsd-server.so under $$prefix"; exit 1; }; \

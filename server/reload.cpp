@@ -71,12 +71,15 @@ void Server::Reload() {
   }
   Options newOpts = ProcessConfigFile(cur->ConfigFile);
   std::shared_ptr<const Options> flags;
+  std::function<void(Options&)> overlay;
   {
     MutexLock l(mu_);
     flags = flagSnapshot_;
+    overlay = reloadOverlay_;
   }
   // As at start (flags.cpp): flags over the file, then the TLS flags.
   if (flags) newOpts = MergeOptions(newOpts, *flags);
+  if (overlay) overlay(newOpts);
   configureTLS(newOpts);
   // What the embedder or main chose for the process, not config keys.
   newOpts.NoLog = cur->NoLog;
@@ -90,6 +93,11 @@ void Server::Reload() {
   if (newOpts.Port == 0) newOpts.Port = cur->Port;
   reloadOptions(std::move(newOpts));
   configTime_ = std::chrono::system_clock::now();
+}
+
+void Server::SetReloadOverlay(std::function<void(Options&)> overlay) {
+  MutexLock l(mu_);
+  reloadOverlay_ = std::move(overlay);
 }
 
 void Server::reloadOptions(Options newOpts) {

@@ -158,6 +158,10 @@ class Server {
   // Go: FlagSnapshot. The options given as flags alone, laid over the file
   // on every Reload. Unset: the file alone decides (an embedder's case).
   void SetFlagSnapshot(Options flags) EXCLUDES(mu_);
+  // C++ only (gnatsd::Options of the installed API): applied on every Reload
+  // to the options read from the file, after the flag snapshot, so what a
+  // program set in code over its file stays set. Unset: nothing.
+  void SetReloadOverlay(std::function<void(Options&)> overlay) EXCLUDES(mu_);
   // When the options in force were loaded: New, or the last good Reload.
   std::chrono::system_clock::time_point ConfigLoadTime() const { return configTime_.load(); }
 
@@ -354,6 +358,7 @@ class Server {
   CondVar stateCv_;
   std::shared_ptr<const TLSConfig> tlsConfig_ GUARDED_BY(mu_);  // client TLS; null: plain
   std::shared_ptr<const Options> flagSnapshot_ GUARDED_BY(mu_);
+  std::function<void(Options&)> reloadOverlay_ GUARDED_BY(mu_);
   Info infoState_ GUARDED_BY(mu_);  // INFO contents that may change (auth flags)
   std::string infoJSON_ GUARDED_BY(mu_);
   bool running_ GUARDED_BY(mu_) = false;

@@ -1,8 +1,9 @@
 // examples/embed: a NATS server inside your own program, a real NATS client
 // (libnats) talking to it, and the program's own in-process connection (no
 // socket) beside that client: messages both ways between the two, and a
-// request from the program answered by the client. Exits 0 when every
-// message arrived, 1 on any failure.
+// request from the program answered by the client. Only the installed API
+// (#include "gnatsd/gnatsd.h"). Exits 0 when every message arrived, 1 on
+// any failure.
 #include <nats/nats.h>
 #include <openssl/crypto.h>
 
@@ -13,25 +14,19 @@
 #include <string>
 #include <string_view>
 
-#include "server/const.h"  // RANDOM_PORT
-#include "server/inproc.h"
-#include "server/server.h"
+#include "gnatsd/gnatsd.h"
 
 namespace {
 
-// The server logs through any gnatsd::logger::Logger (optional: without
-// SetLogger and with NoLog = true it logs nothing).
-class ExampleLogger : public gnatsd::logger::Logger {
+// Every line the server logs comes here (without a Logger, the server
+// logs to stderr; Options::NoLog = true silences it). Called from the
+// server's threads: thread safe, quick, and never calling back into it.
+class ExampleLogger : public gnatsd::Logger {
  public:
-  void Notice(std::string_view m) override { print("INF", m); }
-  void Error(std::string_view m) override { print("ERR", m); }
-  void Fatal(std::string_view m) override { print("FTL", m); }
-  void Debug(std::string_view m) override { print("DBG", m); }
-  void Trace(std::string_view m) override { print("TRC", m); }
-
- private:
-  static void print(const char* level, std::string_view m) {
-    std::fprintf(stderr, "[embedded gnatsd %s] %.*s\n", level, static_cast<int>(m.size()), m.data());
+  void Log(gnatsd::LogLevel level, std::string_view line) override {
+    static constexpr const char* kLabels[] = {"FTL", "ERR", "INF", "DBG", "TRC"};
+    std::fprintf(stderr, "[embedded gnatsd %s] %.*s\n", kLabels[static_cast<int>(level)],
+                 static_cast<int>(line.size()), line.data());
   }
 };
 
@@ -87,9 +82,9 @@ void answer(natsConnection* nc, natsSubscription*, natsMsg* msg, void*) {
 }
 
 // The program's own connection to its server, beside a libnats client.
-bool inProcess(gnatsd::server::Server& s, const std::string& url) {
-  using gnatsd::server::InProcessConn;
-  using gnatsd::server::InProcessMsg;
+bool inProcess(gnatsd::Server& s, const std::string& url) {
+  using gnatsd::InProcessConn;
+  using gnatsd::InProcessMsg;
   std::unique_ptr<InProcessConn> host;
   try {
     host = InProcessConn::Connect(s, {"embed-example host", "", "", ""});
@@ -140,16 +135,16 @@ bool inProcess(gnatsd::server::Server& s, const std::string& url) {
 }
 
 int run() {
-  gnatsd::server::Options opts;
+  // Options in code (gnatsd::Options::FromFile reads a gnatsd config file
+  // instead). Signals, the open-file limit and the thread stack default stay
+  // the program's business: Start leaves them alone unless asked.
+  gnatsd::Options opts;
   opts.Host = "127.0.0.1";
-  opts.Port = gnatsd::server::RANDOM_PORT;  // -1: any free port
-  opts.NoSigs = true;                       // signals stay the program's business
-  opts.NoLog = true;                        // no default stderr logger: ours below
+  opts.Port = gnatsd::RANDOM_PORT;  // any free port: ClientURL() tells which
 
-  std::unique_ptr<gnatsd::server::Server> s;
+  std::unique_ptr<gnatsd::Server> s;
   try {
-    s = gnatsd::server::Server::New(opts);
-    s->SetLogger(std::make_shared<ExampleLogger>(), /*debug=*/false, /*trace=*/false);
+    s = gnatsd::Server::New(opts, std::make_shared<ExampleLogger>());  // throws gnatsd::ConfigError
     s->Start();  // throws std::runtime_error if it cannot listen
   } catch (const std::exception& e) {
     std::fprintf(stderr, "embed-example: cannot start the server: %s\n", e.what());
@@ -163,6 +158,11 @@ int run() {
   std::fflush(stdout);
 
   const bool passed = roundTrip(s->ClientURL()) && inProcess(*s, s->ClientURL());
+  const gnatsd::Varz v = s->Varz();
+  std::printf("varz: %lld connections now, %llu in all, %lld messages in, %lld out\n",
+              static_cast<long long>(v.Connections), static_cast<unsigned long long>(v.TotalConnections),
+              static_cast<long long>(v.InMsgs), static_cast<long long>(v.OutMsgs));
+  std::fflush(stdout);
   s->Shutdown();  // closes every connection, joins every server thread
   return passed ? 0 : 1;
 }

@@ -17,7 +17,8 @@ GO_MAPPING.md
     alternatives and `*` globs are expanded, each must match.
   * a column headed "C++ name" or "major functions" lists C++ names: every
     backticked token is a path (checked as above) or a name. `name` must be an
-    identifier of the C++ sources under server/, conf/, pse/ and tools/
+    identifier of the C++ sources under server/, conf/, pse/, api/, include/,
+    tools/ and test/helpers/
     (comments and string literals do not count); `A::b` means A is a class,
     struct, enum or namespace of those sources and b an identifier in a file
     that defines A or member functions of A, or in a file named in the same
@@ -50,7 +51,7 @@ import re
 import subprocess
 import sys
 
-CXX_DIRS = ("server", "conf", "pse", "tools", "test/helpers")
+CXX_DIRS = ("server", "conf", "pse", "api", "include", "tools", "test/helpers")
 CXX_EXT = (".h", ".hpp", ".cpp", ".cc")
 STATUSES = ("ported", "covered", "partial", "n/a", "not ported yet")
 PATH_EXT = re.compile(r"\.(h|hpp|cpp|cc|go|py|sh|md|conf|txt|pem)$")
