@@ -120,7 +120,8 @@ fuzz: deps deps-clang
 # library), and each run: it embeds a server, round-trips a message with
 # libnats, and passes messages and a request between its in-process
 # connection and libnats, through the installed API (include/gnatsd/) only.
-# Also checked: readelf finds the shared library's SONAME; nothing but
+# Also checked: readelf finds the shared library's SONAME, nm that it exports
+# the API and no internal symbol; nothing but
 # include/gnatsd/*.h is installed as headers, and each of them compiles
 # alone without nlohmann/json (NLOHMANN_JSON_VERSION_MAJOR stays undefined).
 # GNUInstallDirs may pick lib/ or lib/<multiarch>/ (it does for
@@ -159,6 +160,13 @@ install-check: deps
 	soname=$$(readelf -d $$so | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p'); echo "SONAME: $$soname"; \
 	[ "$$soname" = libgnatsd-server.so.1 ] || { echo "!! $$so has SONAME '$$soname', expected libgnatsd-server.so.1"; exit 1; }; \
 	[ -e "$$(dirname $$so)/$$soname" ] || { echo "!! $$soname is not installed beside $$so"; exit 1; }; \
+	echo "== the shared library exports the API (gnatsd::Server, ...) and none of the internals"; \
+	syms=$$(nm -DC --defined-only $$so); echo "$$(echo "$$syms" | grep -c 'gnatsd::') gnatsd:: symbols exported"; \
+	! echo "$$syms" | grep -E 'gnatsd::(server|conf|logger|pse)::|gnatsd::(Mutex|RWMutex|MutexLock|CondVar)' | head -n 5 | grep . || \
+	  { echo "!! $$so exports internal symbols (cmake/libgnatsd-server.map)"; exit 1; }; \
+	for f in 'gnatsd::Server::New(' 'gnatsd::Server::Start()' 'gnatsd::Options::FromFile(' 'gnatsd::InProcessConn::Drain(' 'typeinfo for gnatsd::ConfigError'; do \
+	  echo "$$syms" | grep -qF "$$f" || { echo "!! $$so does not export $$f"; exit 1; }; \
+	done; \
 	echo "== examples/embed with CMake: find_package(gnatsd), gnatsd::server"; \
 	cmake -S examples/embed -B $(INSTALL_DIR)/embed-cmake -DCMAKE_BUILD_TYPE=Release \
 	  -DCMAKE_PREFIX_PATH=$$prefix -DCMAKE_CXX_FLAGS="$(EMBED_WFLAGS)"; \

@@ -138,6 +138,17 @@ int run() {
   // Options in code (gnatsd::Options::FromFile reads a gnatsd config file
   // instead). Signals, the open-file limit and the thread stack default stay
   // the program's business: Start leaves them alone unless asked.
+  // Options the server refuses throw gnatsd::ConfigError, with gnatsd's text.
+  try {
+    gnatsd::Options bad;
+    bad.Cluster.Routes = {"nats://a:xx"};  // not a port
+    gnatsd::Server::New(bad);
+    std::fprintf(stderr, "embed-example: a route URL with no port was accepted\n");
+    return 1;
+  } catch (const gnatsd::ConfigError& e) {
+    std::printf("refused as expected: %s\n", e.what());
+  }
+
   gnatsd::Options opts;
   opts.Host = "127.0.0.1";
   opts.Port = gnatsd::RANDOM_PORT;  // any free port: ClientURL() tells which
