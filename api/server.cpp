@@ -140,7 +140,7 @@ InProcessConn::~InProcessConn() = default;  // the connection's own destructor c
 
 std::unique_ptr<InProcessConn> InProcessConn::Connect(Server& s, const InProcessOptions& opts) {
   auto impl = std::make_unique<Impl>();
-  impl->c = server::InProcessConn::Connect(*s.impl_->s, {opts.name, opts.user, opts.pass, opts.token});
+  impl->c = server::InProcessConn::Connect(*s.impl_->s, opts);
   return std::unique_ptr<InProcessConn>(new InProcessConn(std::move(impl)));
 }
 
@@ -160,9 +160,7 @@ std::optional<std::string> InProcessConn::Request(std::string_view subject, std:
 }
 
 size_t InProcessConn::Drain(const std::function<void(const InProcessMsg&)>& fn, std::chrono::milliseconds wait) {
-  if (!fn) return impl_->c->Drain(nullptr, wait);
-  return impl_->c->Drain(
-      [&fn](const server::InProcessMsg& m) { fn(InProcessMsg{m.subject, m.sid, m.reply, m.data}); }, wait);
+  return impl_->c->Drain(fn, wait);  // the same InProcessMsg type
 }
 
 std::string InProcessConn::LastError() const { return impl_->c->LastError(); }

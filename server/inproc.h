@@ -14,48 +14,27 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "gnatsd/inproc.h"
+
 namespace gnatsd::server {
 
 class Server;
 class client;
 class OutBuf;
 
-// What Connect sends as the connection's CONNECT (credentials are checked
-// as for a network client).
-struct InProcessOptions {
-  std::string name;  // shown in /connz
-  std::string user;
-  std::string pass;
-  std::string token;
-};
+// The CONNECT options and the delivered message are the installed API's
+// own types (include/gnatsd/inproc.h), so that gnatsd::InProcessConn hands
+// them through untouched.
+using InProcessOptions = gnatsd::InProcessOptions;
+using InProcessMsg = gnatsd::InProcessMsg;
 
-// A message the server delivered to one of this connection's subscriptions.
-// The views point into the connection's queue: valid during the Drain
-// callback only (copy what must outlive it).
-struct InProcessMsg {
-  std::string_view subject;
-  std::string_view sid;
-  std::string_view reply;  // empty: none
-  std::string_view data;
-};
-
-// One client connection of the embedding program to its server, with no
-// socket. It is a real client of the server: it has a cid, shows in /connz,
-// is held to the same authorization, permissions, max_payload and
-// max_pending as a network client, and shares the Sublist with network
-// clients (a libnats client receives what it publishes and the reverse).
-//
-// What the server delivers waits in the connection's outbound queue until
-// Drain hands it over, on the thread that calls Drain; a connection that is
-// never drained is cut as a slow consumer once max_pending is queued, as a
-// network client that never reads. There is no ping timer.
-//
-// Thread rule: every method is thread safe; Publish, Subscribe,
-// Unsubscribe and the sending half of Request of one connection run one at
-// a time (Request's wait does not hold that turn). Drain's callback runs
-// without the connection's lock, so it may Publish (a responder's reply). Lifetime: destroy (or
-// Close) every InProcessConn before its Server is destroyed; a Server that
-// shuts down first closes the connection (its methods then report it).
+// The in-process connection behind gnatsd::InProcessConn: the contract
+// (what each method does, thread rules, lifetime) is that of
+// include/gnatsd/inproc.h, which wraps this class one to one. Here, the
+// connection is a client object with no socket: its "reads" are protocol
+// lines fed to client::processBatch, and Drain takes the frames the server
+// queued in the client's outbound buffer and parses them back. There is no
+// ping timer. Drain's callback runs without inMu_ or the client's lock.
 class InProcessConn {
  public:
   // Connects to `s` (started or not). Throws std::runtime_error with the

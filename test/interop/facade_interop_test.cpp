@@ -14,14 +14,6 @@
 
 using namespace gnatsd::test::interop;
 
-namespace {
-void answerRequest(natsConnection* nc, natsSubscription*, natsMsg* msg, void*) {
-  const std::string answer = std::string("libnats: ").append(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
-  natsConnection_Publish(nc, natsMsg_GetReply(msg), answer.data(), static_cast<int>(answer.size()));
-  natsMsg_Destroy(msg);
-}
-}  // namespace
-
 TEST_CASE("CNatsWithFacadeServer", "[interop][facade]") {
   gnatsd::Options o;
   o.Host = "127.0.0.1";

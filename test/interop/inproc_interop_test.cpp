@@ -61,15 +61,6 @@ TEST_CASE("CNatsWithInProcessConn", "[interop][inproc]") {
   CHECK(std::string(natsMsg_GetData(rep.get()), natsMsg_GetDataLength(rep.get())) == "echo: ping");
 }
 
-namespace {
-// libnats' message handler: answers "libnats: <data>" to the reply subject.
-void answerRequest(natsConnection* nc, natsSubscription*, natsMsg* msg, void*) {
-  const std::string answer = std::string("libnats: ").append(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
-  natsConnection_Publish(nc, natsMsg_GetReply(msg), answer.data(), static_cast<int>(answer.size()));
-  natsMsg_Destroy(msg);
-}
-}  // namespace
-
 TEST_CASE("CNatsAnswersInProcessRequest", "[interop][inproc]") {
   // The host's Request, answered by a libnats responder on its own threads;
   // what the host subscribed to besides stays queued for Drain.

@@ -1,5 +1,5 @@
 // Interop: owning handles for libnats objects, shared by the interop tests,
-// so a failed REQUIRE leaks nothing.
+// so a failed REQUIRE leaks nothing, and a responder's handler.
 #pragma once
 
 #include <nats/nats.h>
@@ -27,5 +27,13 @@ using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
 using OptsPtr = std::unique_ptr<natsOptions, OptsDeleter>;
 
 inline std::string natsURL(int port) { return "nats://127.0.0.1:" + std::to_string(port); }
+
+// A libnats message handler for a responder: answers "libnats: <data>" to
+// the message's reply subject.
+inline void answerRequest(natsConnection* nc, natsSubscription*, natsMsg* msg, void*) {
+  const std::string answer = std::string("libnats: ").append(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+  natsConnection_Publish(nc, natsMsg_GetReply(msg), answer.data(), static_cast<int>(answer.size()));
+  natsMsg_Destroy(msg);
+}
 
 }  // namespace gnatsd::test::interop
