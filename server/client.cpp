@@ -1417,11 +1417,21 @@ void client::flushClients() {
   // One stall budget for the whole batch, however many clients are behind.
   const Clock::time_point stallUntil = Clock::now() + stallBudget;
   for (auto& cp : pcd_) {
-    MutexLock l(cp->mu_);
-    cp->flushOutbound(FlushMode::Producer, stallUntil);
-    // The publisher's read time, never later than what the subscriber did
-    // after it saw the message (a flush may end after that).
-    if (!cp->closed_ && cp->pendingLocked() == 0) cp->last_ = std::max(cp->last_, batchLast_);
+    bool wakeDrainer = false;
+    {
+      MutexLock l(cp->mu_);
+      if (cp->nc_.valid()) {
+        cp->flushOutbound(FlushMode::Producer, stallUntil);
+      } else {
+        // An in-process connection: its host's Drain is woken below, after
+        // the lock is released, so that it does not wake only to block on it.
+        wakeDrainer = !cp->closed_;
+      }
+      // The publisher's read time, never later than what the subscriber did
+      // after it saw the message (a flush may end after that).
+      if (!cp->closed_ && cp->pendingLocked() == 0) cp->last_ = std::max(cp->last_, batchLast_);
+    }
+    if (wakeDrainer) cp->writeCv_.SignalAll();
   }
   pcd_.clear();
 }

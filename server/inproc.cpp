@@ -282,9 +282,18 @@ size_t InProcessConn::Drain(const std::function<void(const InProcessMsg&)>& fn, 
   // The callbacks run without the connection's lock: a responder publishes
   // its reply from inside one.
   OutBuf out;
+  {
+    std::lock_guard<std::mutex> l(spareMu_);
+    out.swap(spare_);
+  }
   takeQueued(&out, wait);
   bool ping = false;
   const size_t n = parseFrames(std::string_view(out.data(), out.size()), &fn, &ping, true);
+  out.clear();
+  if (out.capacity() <= maxOutBufKeep) {  // a burst's big buffer is not kept
+    std::lock_guard<std::mutex> l(spareMu_);
+    if (spare_.capacity() == 0) spare_.swap(out);
+  }
   if (ping) {
     std::lock_guard<std::mutex> l(inMu_);
     feed("PONG\r\n");

@@ -15,12 +15,12 @@
 #include <unordered_map>
 
 #include "gnatsd/inproc.h"
+#include "server/outbuf.h"
 
 namespace gnatsd::server {
 
 class Server;
 class client;
-class OutBuf;
 
 // The CONNECT options and the delivered message are the installed API's
 // own types (include/gnatsd/inproc.h), so that gnatsd::InProcessConn hands
@@ -134,6 +134,12 @@ class InProcessConn {
   // of the client's queue (Drain's swap, a Request's erase), so a waiting
   // Request knows that the offset it had scanned up to means nothing now.
   uint64_t queueEpoch_ = 0;
+
+  // An emptied buffer that the next Drain hands to the client's queue in
+  // exchange for the queued bytes, so that a Drain per message allocates
+  // nothing. Taken and put back under spareMu_ (Drains may overlap).
+  std::mutex spareMu_;
+  OutBuf spare_;  // under spareMu_
 };
 
 }  // namespace gnatsd::server
