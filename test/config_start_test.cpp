@@ -34,14 +34,19 @@ std::string outcome(const fs::path& p) {
   }
   opts.Host = "127.0.0.1";
   opts.Port = -1;
-  // A monitor on a random port too, never the file's fixed one.
+  // A monitor on a random port too, never the file's fixed one. Loopback by
+  // address: a fresh machine or container may not resolve "localhost".
   if (opts.HTTPPort != 0) opts.HTTPPort = -1;
   if (opts.HTTPSPort != 0) opts.HTTPSPort = -1;
+  if (!opts.HTTPHost.empty()) opts.HTTPHost = "127.0.0.1";
   opts.PidFile.clear();
   opts.LogFile.clear();
   // A cluster port on a random port too, dialling nothing: the routes of
   // these files point at fixed ports that may be anyone's.
-  if (opts.Cluster.Port != 0) opts.Cluster.Port = -1;
+  if (opts.Cluster.Port != 0) {
+    opts.Cluster.Port = -1;
+    opts.Cluster.Host = "127.0.0.1";
+  }
   opts.Routes.clear();
   try {
     auto s = RunServer(opts);
