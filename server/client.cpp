@@ -1420,12 +1420,13 @@ void client::flushClients() {
     bool wakeDrainer = false;
     {
       MutexLock l(cp->mu_);
-      if (cp->nc_.valid()) {
+      // closed_ before nc_: once closed_ is set, the socket may be closed.
+      if (!cp->closed_ && cp->nc_.valid()) {
         cp->flushOutbound(FlushMode::Producer, stallUntil);
-      } else {
+      } else if (!cp->closed_) {
         // An in-process connection: its host's Drain is woken below, after
         // the lock is released, so that it does not wake only to block on it.
-        wakeDrainer = !cp->closed_;
+        wakeDrainer = true;
       }
       // The publisher's read time, never later than what the subscriber did
       // after it saw the message (a flush may end after that).
