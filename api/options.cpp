@@ -34,13 +34,32 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 
-std::optional<TLSOptions> fromServerTLS(const std::shared_ptr<server::TLSConfigOpts>& tc) {
-  if (!tc) return std::nullopt;
-  return TLSOptions{tc->CertFile, tc->KeyFile, tc->CaFile, tc->Verify, tc->Timeout};
+// The config-file name of a cipher suite or curve id (the tables map each
+// id from exactly one name).
+template <class Table>
+std::string nameOf(const Table& table, uint16_t id) {
+  for (const auto& e : table) {
+    if (e.id == id) return std::string(e.name);
+  }
+  return std::to_string(id);  // not reached: ids come from these tables
 }
 
-// A TLS block written in code gets what a config file's block without
-// cipher or curve lists gets: gnatsd's defaults.
+// The suites and curves a TLS block uses, by name. Those of gnatsd's
+// defaults (a block that names none) come out empty, as in code.
+std::optional<TLSOptions> fromServerTLS(const std::shared_ptr<server::TLSConfigOpts>& tc) {
+  if (!tc) return std::nullopt;
+  TLSOptions t{tc->CertFile, tc->KeyFile, tc->CaFile, tc->Verify, tc->Timeout, {}, {}};
+  if (tc->Ciphers != server::defaultCipherSuites()) {
+    for (uint16_t id : tc->Ciphers) t.CipherSuites.push_back(nameOf(server::cipherSuites(), id));
+  }
+  if (tc->CurvePreferences != server::defaultCurvePreferences()) {
+    for (uint16_t id : tc->CurvePreferences) t.CurvePreferences.push_back(nameOf(server::curvePreferences(), id));
+  }
+  return t;
+}
+
+// A TLS block written in code, checked and looked up as a config file's:
+// gnatsd's texts for an unknown name, its defaults for an empty list.
 std::shared_ptr<server::TLSConfigOpts> toServerTLS(const std::optional<TLSOptions>& t) {
   if (!t) return nullptr;
   auto tc = std::make_shared<server::TLSConfigOpts>();
@@ -50,7 +69,23 @@ std::shared_ptr<server::TLSConfigOpts> toServerTLS(const std::optional<TLSOption
   tc->Verify = t->Verify;
   tc->Timeout = t->Timeout;
   tc->Ciphers = server::defaultCipherSuites();
+  if (!t->CipherSuites.empty()) {
+    tc->Ciphers.clear();
+    for (const auto& name : t->CipherSuites) {
+      auto id = server::cipherByName(name);
+      if (!id) throw server::ConfigError("Unrecognized cipher " + name);
+      tc->Ciphers.push_back(*id);
+    }
+  }
   tc->CurvePreferences = server::defaultCurvePreferences();
+  if (!t->CurvePreferences.empty()) {
+    tc->CurvePreferences.clear();
+    for (const auto& name : t->CurvePreferences) {
+      auto id = server::curveByName(name);
+      if (!id) throw server::ConfigError("Unrecognized curve preference " + name);
+      tc->CurvePreferences.push_back(*id);
+    }
+  }
   return tc;
 }
 

@@ -245,7 +245,9 @@ TEST_CASE("TestFacadeOptionsInvalid", "[facade]") {
     CHECK(e.Line() == 0);
   }
   o = localOptions();
-  o.TLS = gnatsd::TLSOptions{"./nonexistent-cert.pem", "./nonexistent-key.pem", "", false, 0};
+  o.TLS.emplace();
+  o.TLS->CertFile = "./nonexistent-cert.pem";
+  o.TLS->KeyFile = "./nonexistent-key.pem";
   CHECK_THROWS_AS(gnatsd::Server::New(o), gnatsd::ConfigError);
   // Options built in code have no file to reload.
   auto s = startServer(localOptions());

@@ -65,6 +65,12 @@ struct TLSOptions {
   std::string CaFile;   // verifies client certificates (and, for routes, the peers)
   bool Verify = false;  // require client certificates (always on for routes)
   double Timeout = 0;   // handshake, seconds; 0: 0.5
+  // gnatsd's names, as in a config file's cipher_suites and
+  // curve_preferences ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "CurveP256"),
+  // most preferred first. Empty: gnatsd's defaults. They govern TLS 1.2;
+  // TLS 1.3 uses OpenSSL's own suites. An unknown name is a ConfigError.
+  std::vector<std::string> CipherSuites;
+  std::vector<std::string> CurvePreferences;
   bool operator==(const TLSOptions&) const = default;
 };
 
