@@ -58,6 +58,20 @@ std::optional<TLSOptions> fromServerTLS(const std::shared_ptr<server::TLSConfigO
   return t;
 }
 
+// The ids of `names` (the defaults for none); an unknown name throws
+// gnatsd's error text: `unknown` followed by the name.
+std::vector<uint16_t> idsOf(const std::vector<std::string>& names, std::vector<uint16_t> defaults,
+                            std::optional<uint16_t> (*byName)(std::string_view), const char* unknown) {
+  if (names.empty()) return defaults;
+  std::vector<uint16_t> ids;
+  for (const auto& name : names) {
+    auto id = byName(name);
+    if (!id) throw server::ConfigError(unknown + name);
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
 // A TLS block written in code, checked and looked up as a config file's:
 // gnatsd's texts for an unknown name, its defaults for an empty list.
 std::shared_ptr<server::TLSConfigOpts> toServerTLS(const std::optional<TLSOptions>& t) {
@@ -68,24 +82,9 @@ std::shared_ptr<server::TLSConfigOpts> toServerTLS(const std::optional<TLSOption
   tc->CaFile = t->CaFile;
   tc->Verify = t->Verify;
   tc->Timeout = t->Timeout;
-  tc->Ciphers = server::defaultCipherSuites();
-  if (!t->CipherSuites.empty()) {
-    tc->Ciphers.clear();
-    for (const auto& name : t->CipherSuites) {
-      auto id = server::cipherByName(name);
-      if (!id) throw server::ConfigError("Unrecognized cipher " + name);
-      tc->Ciphers.push_back(*id);
-    }
-  }
-  tc->CurvePreferences = server::defaultCurvePreferences();
-  if (!t->CurvePreferences.empty()) {
-    tc->CurvePreferences.clear();
-    for (const auto& name : t->CurvePreferences) {
-      auto id = server::curveByName(name);
-      if (!id) throw server::ConfigError("Unrecognized curve preference " + name);
-      tc->CurvePreferences.push_back(*id);
-    }
-  }
+  tc->Ciphers = idsOf(t->CipherSuites, server::defaultCipherSuites(), server::cipherByName, "Unrecognized cipher ");
+  tc->CurvePreferences = idsOf(t->CurvePreferences, server::defaultCurvePreferences(), server::curveByName,
+                               "Unrecognized curve preference ");
   return tc;
 }
 

@@ -23,7 +23,8 @@ namespace {
 
 const std::string kCerts = "./configs/certs/";
 
-std::unique_ptr<gnatsd::Server> tlsServer(std::vector<std::string> ciphers, std::vector<std::string> curves) {
+// A loopback server's options with TLS from the test certificate.
+gnatsd::Options tlsOptions() {
   gnatsd::Options o;
   o.Host = "127.0.0.1";
   o.Port = gnatsd::RANDOM_PORT;
@@ -32,6 +33,11 @@ std::unique_ptr<gnatsd::Server> tlsServer(std::vector<std::string> ciphers, std:
   o.TLS->CertFile = kCerts + "server-cert.pem";
   o.TLS->KeyFile = kCerts + "server-key.pem";
   o.TLS->Timeout = 2;
+  return o;
+}
+
+std::unique_ptr<gnatsd::Server> tlsServer(std::vector<std::string> ciphers, std::vector<std::string> curves) {
+  gnatsd::Options o = tlsOptions();
   o.TLS->CipherSuites = std::move(ciphers);
   o.TLS->CurvePreferences = std::move(curves);
   auto s = gnatsd::Server::New(o);
@@ -118,13 +124,7 @@ TEST_CASE("TestFacadeTLSDefaultsInCode", "[facade][tls]") {
 }
 
 TEST_CASE("TestFacadeTLSUnknownNames", "[facade][tls]") {
-  gnatsd::Options o;
-  o.Host = "127.0.0.1";
-  o.Port = gnatsd::RANDOM_PORT;
-  o.NoLog = true;
-  o.TLS.emplace();
-  o.TLS->CertFile = kCerts + "server-cert.pem";
-  o.TLS->KeyFile = kCerts + "server-key.pem";
+  gnatsd::Options o = tlsOptions();
   o.TLS->CipherSuites = {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_NOT_A_SUITE"};
   CHECK_THROWS_WITH(gnatsd::Server::New(o), "Unrecognized cipher TLS_NOT_A_SUITE");
   o.TLS->CipherSuites.clear();
