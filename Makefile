@@ -167,6 +167,15 @@ install-check: deps
 	for f in 'gnatsd::Server::New(' 'gnatsd::Server::Start()' 'gnatsd::Options::FromFile(' 'gnatsd::InProcessConn::Drain(' 'typeinfo for gnatsd::ConfigError'; do \
 	  echo "$$syms" | grep -qF "$$f" || { echo "!! $$so does not export $$f"; exit 1; }; \
 	done; \
+	echo "== examples/embed with add_subdirectory(this tree), configured only: gnatsd::server, no gnatsd tests, no install rules"; \
+	rm -rf $(INSTALL_DIR)/embed-subdir; \
+	cmake -S examples/embed -B $(INSTALL_DIR)/embed-subdir -DGNATSD_SOURCE_DIR=$(CURDIR) > $(INSTALL_DIR)/embed-subdir.log || \
+	  { cat $(INSTALL_DIR)/embed-subdir.log; echo "!! add_subdirectory of this tree does not configure"; exit 1; }; \
+	targets=$$(cmake --build $(INSTALL_DIR)/embed-subdir --target help); \
+	echo "$$targets" | grep -qx '\.\.\. gnatsd_server' || { echo "!! no gnatsd_server target under add_subdirectory"; exit 1; }; \
+	! echo "$$targets" | grep -E 'gnatsd_.*_tests' || { echo "!! test suites built under add_subdirectory"; exit 1; }; \
+	! grep -E 'gnatsd-server|gnatsd\.pc|include/gnatsd' $(INSTALL_DIR)/embed-subdir/gnatsd/cmake_install.cmake || \
+	  { echo "!! install rules under add_subdirectory (GNATSD_INSTALL is off there)"; exit 1; }; \
 	echo "== examples/embed with CMake: find_package(gnatsd), gnatsd::server"; \
 	cmake -S examples/embed -B $(INSTALL_DIR)/embed-cmake -DCMAKE_BUILD_TYPE=Release \
 	  -DCMAKE_PREFIX_PATH=$$prefix -DCMAKE_CXX_FLAGS="$(EMBED_WFLAGS)"; \
